@@ -1,1 +1,15 @@
-//! placeholder
+//! Trygg's domain: the types and rules of municipal safety work, free of I/O.
+//!
+//! Everything here is pure: no database, no HTTP, no clock. Values are parsed once at the
+//! boundary (`parse` constructors) so the rest of the system can trust them.
+
+pub mod account;
+pub mod audit;
+pub mod geo;
+pub mod id;
+pub mod invalid;
+pub mod organisation;
+pub mod policy;
+pub mod time;
+
+pub use invalid::Invalid;
