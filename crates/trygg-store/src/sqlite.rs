@@ -1,0 +1,61 @@
+//! The embedded SQLite backend: the default, one file, no server to run.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use trygg_domain::audit::AuditKey;
+
+use crate::queries::impl_store;
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A Trygg database in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    key: AuditKey,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if absent) and migrates. WAL lets readers run beside the one
+    /// writer; `synchronous=FULL` means an acknowledged write survives a power cut, which
+    /// audit and case data need; the busy timeout makes writers queue instead of failing.
+    pub async fn connect(url: &str, key: AuditKey) -> crate::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, key })
+    }
+
+    /// Writes start with `BEGIN IMMEDIATE`: taking the write lock up front means a
+    /// transaction never fails half-way for want of it (SQLITE_BUSY on upgrade).
+    async fn begin_write(&self) -> crate::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A consistent copy of the live database into a new file (`VACUUM INTO`), safe while
+    /// Trygg runs. Refuses to overwrite an existing file.
+    pub async fn backup(&self, out: &std::path::Path) -> crate::Result<()> {
+        let path = out.to_str().ok_or(crate::StoreError::Unsupported("non_utf8_path"))?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite);
