@@ -11,9 +11,10 @@ use super::{AreaIndex, AreaKey, GeoError, Wgs84};
 ///
 /// Every vertex is projected to SWEREF 99 TM and the planar area of the projected
 /// polygons is taken (holes subtracted, orientation ignored), which is how Lantmäteriet
-/// and SCB state areas. The projection's scale error makes this up to ≈0.08 % too small
-/// on the central meridian (15° E) and up to ≈0.35 % too large at Sweden's far east and
-/// west, which does not matter for rates per km².
+/// and SCB state areas. The projection's scale error makes this ≈0.08 % too small on
+/// the central meridian (15° E) and up to ≈0.35 % too large in the far north-east
+/// (Haparanda, 9° east of it); in Linköping it is −0.08 %. That does not matter for
+/// rates per km².
 ///
 /// Fails if a vertex is not a valid WGS84 position or cannot be projected.
 pub fn area_km2(geometry: &MultiPolygon<f64>) -> Result<f64, GeoError> {

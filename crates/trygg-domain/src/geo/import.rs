@@ -205,6 +205,9 @@ struct ResolvedCrs {
 }
 
 fn parse_json(text: &str) -> Result<Value, GeoError> {
+    // Windows tools (and Excel-adjacent workflows) often start UTF-8 files with a byte
+    // order mark, which JSON does not allow but which carries no meaning.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_json::from_str(text).map_err(|err| {
         let (line, column) = (err.line(), err.column());
         let message = err.to_string();
@@ -293,7 +296,9 @@ fn read_root(root: &Value, requested: Option<Crs>) -> Result<(Vec<&Value>, Resol
     Ok((features, crs))
 }
 
-/// Reads the legacy (GeoJSON 2008) `"crs": {"type": "name", "properties": {"name": …}}`.
+/// Reads the legacy `crs` member: the GeoJSON 2008 form
+/// `{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}`, or the
+/// older `{"type": "EPSG", "properties": {"code": 3006}}` some tools still write.
 fn crs_member(object: &Map<String, Value>) -> Result<Option<Crs>, GeoError> {
     let invalid = |reason: &str| GeoError::InvalidCrsMember {
         reason: reason.to_owned(),
@@ -302,17 +307,25 @@ fn crs_member(object: &Map<String, Value>) -> Result<Option<Crs>, GeoError> {
         None | Some(Value::Null) => return Ok(None),
         Some(member) => member,
     };
-    if member.get("type").and_then(Value::as_str) != Some("name") {
-        return Err(invalid(
+    let property = |name| member.get("properties").and_then(|p| p.get(name));
+    match member.get("type").and_then(Value::as_str) {
+        Some("name") => {
+            let name = property("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid("it has no properties.name"))?;
+            Crs::parse(name).map(Some)
+        }
+        Some("EPSG") => {
+            let code = property("code")
+                .and_then(property_text)
+                .flatten()
+                .ok_or_else(|| invalid("it has no properties.code"))?;
+            Crs::parse(&format!("EPSG:{code}")).map(Some)
+        }
+        _ => Err(invalid(
             "only the form {\"type\": \"name\", \"properties\": {\"name\": …}} is supported",
-        ));
+        )),
     }
-    let name = member
-        .get("properties")
-        .and_then(|properties| properties.get("name"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid("it has no properties.name"))?;
-    Crs::parse(name).map(Some)
 }
 
 fn feature_object(index: usize, feature: &Value) -> Result<&Map<String, Value>, GeoError> {
@@ -647,6 +660,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use proptest::prelude::*;
 
     const WGS: ResolvedCrs = ResolvedCrs {
         crs: Crs::Wgs84,
@@ -705,5 +719,24 @@ mod tests {
             aliases(0, feature, "c").unwrap_err().code(),
             "invalid_property"
         );
+    }
+
+    proptest! {
+        /// Damaged files are refused, never a panic: one character of a valid file
+        /// replaced by another.
+        #[test]
+        fn damaged_files_never_panic(at in 0usize..400, replacement in "[\\[\\]{},:\"0-9.eE+-]|NaN|null|true") {
+            let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4326"}},"features":[{"type":"Feature","properties":{"code":"A","name":"A"},"geometry":{"type":"MultiPolygon","coordinates":[[[[15.6,58.4],[15.7,58.4],[15.7,58.5],[15.6,58.4]],[[15.65,58.42],[15.66,58.42],[15.66,58.43],[15.65,58.42]]]]}}]}"#;
+            let at = at % text.len();
+            let damaged = format!("{}{}{}", &text[..at], replacement, &text[at + 1..]);
+            let options = AreaImportOptions::new("code", "name");
+            let _ = parse_areas(&damaged, &options);
+            let _ = parse_places(&damaged, &PlaceImportOptions::new("code", "name"));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse_areas(&text, &AreaImportOptions::new("code", "name"));
+        }
     }
 }

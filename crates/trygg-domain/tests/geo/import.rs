@@ -357,6 +357,15 @@ fn refuses_missing_or_empty_code_and_name() {
 }
 
 #[test]
+fn accepts_a_byte_order_mark() {
+    let text = format!(
+        "\u{feff}{}",
+        collection(vec![feature(json!("A"), "A", polygon(15.6, 58.4, 0.01))])
+    );
+    assert_eq!(parse_areas(&text, &OPTIONS).unwrap().len(), 1);
+}
+
+#[test]
 fn accepts_numbers_as_codes_and_trims_text() {
     let text = collection(vec![
         feature(json!(580), " Linköping ", polygon(15.6, 58.4, 0.01)),
@@ -425,6 +434,13 @@ fn refuses_unreadable_crs_members() {
     )
     .unwrap_err();
     assert_eq!(err.code(), "invalid_crs_member");
+    let epsg = with_crs(json!({"type": "EPSG", "properties": {"code": 4326}}));
+    assert_eq!(parse_areas(&epsg, &OPTIONS).unwrap().len(), 1);
+    let epsg = with_crs(json!({"type": "EPSG", "properties": {"code": 3006}}));
+    assert_eq!(
+        parse_areas(&epsg, &OPTIONS).unwrap_err().code(),
+        "outside_sweden"
+    );
     // A null member means "not given".
     assert_eq!(
         parse_areas(&with_crs(json!(null)), &OPTIONS).unwrap().len(),
