@@ -7,7 +7,7 @@
 //! * [`fold`] makes the search form of a name: lower case, å/ä → a, ö → o, other
 //!   diacritics removed, whitespace collapsed.
 //! * [`swedish_cmp`] orders names by the Swedish alphabet.
-//! * [`matches`] scores a query against a name and its aliases.
+//! * [`matches()`] scores a query against a name and its aliases.
 
 use std::cmp::Ordering;
 
