@@ -32,11 +32,24 @@ pub struct OrganisationDetail {
 
 impl Trygg {
     /// `trygg init`: the home municipality and its first admin, once.
-    pub async fn initialise(&self, org_name: &str, admin_email: &str, password: &str) -> Result<(OrganisationId, UserId)> {
+    pub async fn initialise(
+        &self,
+        org_name: &str,
+        admin_email: &str,
+        password: &str,
+    ) -> Result<(OrganisationId, UserId)> {
         if self.db.home_organisation().await?.is_some() {
             return Err(Error::AlreadyInitialised);
         }
-        let org = self.create_organisation(&Caller::System, &RequestMeta::cli(), org_name, OrganisationKind::Kommun, true).await?;
+        let org = self
+            .create_organisation(
+                &Caller::System,
+                &RequestMeta::cli(),
+                org_name,
+                OrganisationKind::Kommun,
+                true,
+            )
+            .await?;
         let user = self
             .create_user(
                 &Caller::System,
@@ -65,17 +78,63 @@ impl Trygg {
         caller.require(Action::ManageOrganisations)?;
         let name = Name::parse("name", name)?;
         let now = self.clock.now();
-        let audit = draft(caller, meta, now, "organisation_created", "organisation", None, json!({ "name": name.as_str(), "kind": kind.code(), "is_home": is_home }));
-        Ok(self.db.create_organisation(&NewOrganisation { name: name.as_str().into(), kind, is_home, at: now }, audit).await?)
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "organisation_created",
+            "organisation",
+            None,
+            json!({ "name": name.as_str(), "kind": kind.code(), "is_home": is_home }),
+        );
+        Ok(self
+            .db
+            .create_organisation(
+                &NewOrganisation {
+                    name: name.as_str().into(),
+                    kind,
+                    is_home,
+                    at: now,
+                },
+                audit,
+            )
+            .await?)
     }
 
-    pub async fn create_unit(&self, caller: &Caller, meta: &RequestMeta, organisation: OrganisationId, name: &str) -> Result<UnitId> {
+    pub async fn create_unit(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        organisation: OrganisationId,
+        name: &str,
+    ) -> Result<UnitId> {
         caller.require(Action::ManageOrganisations)?;
         let name = Name::parse("name", name)?;
-        self.db.organisation(organisation).await?.ok_or(Error::NotFound)?;
+        self.db
+            .organisation(organisation)
+            .await?
+            .ok_or(Error::NotFound)?;
         let now = self.clock.now();
-        let audit = draft(caller, meta, now, "unit_created", "unit", None, json!({ "organisation_id": organisation.0, "name": name.as_str() }));
-        Ok(self.db.create_unit(&NewUnit { organisation_id: organisation, name: name.as_str().into(), at: now }, audit).await?)
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "unit_created",
+            "unit",
+            None,
+            json!({ "organisation_id": organisation.0, "name": name.as_str() }),
+        );
+        Ok(self
+            .db
+            .create_unit(
+                &NewUnit {
+                    organisation_id: organisation,
+                    name: name.as_str().into(),
+                    at: now,
+                },
+                audit,
+            )
+            .await?)
     }
 
     pub async fn organisations(&self, caller: &Caller) -> Result<Vec<Organisation>> {
@@ -83,12 +142,26 @@ impl Trygg {
         Ok(self.db.organisations().await?)
     }
 
-    pub async fn organisation_detail(&self, caller: &Caller, id: OrganisationId) -> Result<OrganisationDetail> {
+    pub async fn organisation_detail(
+        &self,
+        caller: &Caller,
+        id: OrganisationId,
+    ) -> Result<OrganisationDetail> {
         caller.require(Action::ReadDirectory)?;
         let organisation = self.db.organisation(id).await?.ok_or(Error::NotFound)?;
         let units = self.db.units(id).await?;
-        let users = self.db.users().await?.into_iter().filter(|u| u.organisation_id == id).collect();
-        Ok(OrganisationDetail { organisation, units, users })
+        let users = self
+            .db
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.organisation_id == id)
+            .collect();
+        Ok(OrganisationDetail {
+            organisation,
+            units,
+            users,
+        })
     }
 
     pub async fn users(&self, caller: &Caller) -> Result<Vec<User>> {
@@ -111,7 +184,12 @@ impl Trygg {
         Ok(all)
     }
 
-    pub async fn create_user(&self, caller: &Caller, meta: &RequestMeta, input: UserInput) -> Result<UserId> {
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        input: UserInput,
+    ) -> Result<UserId> {
         caller.require(Action::ManageUsers)?;
         let email = Email::parse(&input.email)?;
         let name = Name::parse("name", &input.name)?;
@@ -119,15 +197,30 @@ impl Trygg {
             return Err(trygg_domain::Invalid::new("roles", "required").into());
         }
         let password = NewPassword::parse(&input.password)?;
-        self.db.organisation(input.organisation_id).await?.ok_or(trygg_domain::Invalid::new("organisation", "unknown_organisation"))?;
-        self.check_unit(input.unit_id, input.organisation_id).await?;
+        self.db
+            .organisation(input.organisation_id)
+            .await?
+            .ok_or(trygg_domain::Invalid::new(
+                "organisation",
+                "unknown_organisation",
+            ))?;
+        self.check_unit(input.unit_id, input.organisation_id)
+            .await?;
         let hash = secret::hash_password(password.expose().to_owned()).await?;
         let now = self.clock.now();
         let mut roles = input.roles.clone();
         roles.sort();
         roles.dedup();
         let roles_codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-        let audit = draft(caller, meta, now, "user_created", "user", None, json!({ "email": email.as_str(), "organisation_id": input.organisation_id.0, "roles": roles_codes }));
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "user_created",
+            "user",
+            None,
+            json!({ "email": email.as_str(), "organisation_id": input.organisation_id.0, "roles": roles_codes }),
+        );
         let new = NewUser {
             organisation_id: input.organisation_id,
             unit_id: input.unit_id,
@@ -142,34 +235,77 @@ impl Trygg {
 
     async fn check_unit(&self, unit: Option<UnitId>, org: OrganisationId) -> Result<()> {
         if let Some(u) = unit {
-            let unit = self.db.unit(u).await?.ok_or(trygg_domain::Invalid::new("unit", "unknown_unit"))?;
+            let unit = self
+                .db
+                .unit(u)
+                .await?
+                .ok_or(trygg_domain::Invalid::new("unit", "unknown_unit"))?;
             if unit.organisation_id != org {
-                return Err(trygg_domain::Invalid::new("unit", "unit_of_other_organisation").into());
+                return Err(
+                    trygg_domain::Invalid::new("unit", "unit_of_other_organisation").into(),
+                );
             }
         }
         Ok(())
     }
 
     /// Disables or re-enables an account; disabling ends its sessions at once.
-    pub async fn set_user_disabled(&self, caller: &Caller, meta: &RequestMeta, id: UserId, disabled: bool) -> Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<()> {
         caller.require(Action::ManageUsers)?;
         if disabled && caller.actor().is_some_and(|a| a.user.id == id) {
             return Err(Error::Refused("cannot_disable_self"));
         }
-        let action = if disabled { "user_disabled" } else { "user_enabled" };
-        let audit = draft(caller, meta, self.clock.now(), action, "user", Some(id.0.to_string()), json!({}));
-        let change = if disabled { UserChange::Disable } else { UserChange::Enable };
+        let action = if disabled {
+            "user_disabled"
+        } else {
+            "user_enabled"
+        };
+        let audit = draft(
+            caller,
+            meta,
+            self.clock.now(),
+            action,
+            "user",
+            Some(id.0.to_string()),
+            json!({}),
+        );
+        let change = if disabled {
+            UserChange::Disable
+        } else {
+            UserChange::Enable
+        };
         Ok(self.db.change_user(id, &change, audit).await?)
     }
 
     /// `trygg user disable --email`.
-    pub async fn disable_user_by_email(&self, caller: &Caller, meta: &RequestMeta, email: &str) -> Result<()> {
+    pub async fn disable_user_by_email(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        email: &str,
+    ) -> Result<()> {
         let email = Email::parse(email)?;
-        let user = self.db.user_by_email(email.as_str()).await?.ok_or(Error::NotFound)?;
+        let user = self
+            .db
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or(Error::NotFound)?;
         self.set_user_disabled(caller, meta, user.id, true).await
     }
 
-    pub async fn set_user_roles(&self, caller: &Caller, meta: &RequestMeta, id: UserId, mut roles: Vec<Role>) -> Result<()> {
+    pub async fn set_user_roles(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: UserId,
+        mut roles: Vec<Role>,
+    ) -> Result<()> {
         caller.require(Action::ManageUsers)?;
         if roles.is_empty() {
             return Err(trygg_domain::Invalid::new("roles", "required").into());
@@ -181,27 +317,78 @@ impl Trygg {
         roles.sort();
         roles.dedup();
         let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-        let audit = draft(caller, meta, self.clock.now(), "user_roles_changed", "user", Some(id.0.to_string()), json!({ "roles": codes }));
-        Ok(self.db.change_user(id, &UserChange::Roles(roles), audit).await?)
+        let audit = draft(
+            caller,
+            meta,
+            self.clock.now(),
+            "user_roles_changed",
+            "user",
+            Some(id.0.to_string()),
+            json!({ "roles": codes }),
+        );
+        Ok(self
+            .db
+            .change_user(id, &UserChange::Roles(roles), audit)
+            .await?)
     }
 
-    pub async fn set_user_details(&self, caller: &Caller, meta: &RequestMeta, id: UserId, name: &str, unit: Option<UnitId>) -> Result<()> {
+    pub async fn set_user_details(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: UserId,
+        name: &str,
+        unit: Option<UnitId>,
+    ) -> Result<()> {
         caller.require(Action::ManageUsers)?;
         let name = Name::parse("name", name)?;
         let user = self.db.user(id).await?.ok_or(Error::NotFound)?;
         self.check_unit(unit, user.organisation_id).await?;
-        let audit = draft(caller, meta, self.clock.now(), "user_changed", "user", Some(id.0.to_string()), json!({ "unit_id": unit.map(|u| u.0) }));
-        Ok(self.db.change_user(id, &UserChange::Details { name: name.as_str().into(), unit_id: unit }, audit).await?)
+        let audit = draft(
+            caller,
+            meta,
+            self.clock.now(),
+            "user_changed",
+            "user",
+            Some(id.0.to_string()),
+            json!({ "unit_id": unit.map(|u| u.0) }),
+        );
+        Ok(self
+            .db
+            .change_user(
+                id,
+                &UserChange::Details {
+                    name: name.as_str().into(),
+                    unit_id: unit,
+                },
+                audit,
+            )
+            .await?)
     }
 
     /// Sets a new random password, ends the user's sessions and returns the password so
     /// the admin can hand it over once; it is not stored or logged anywhere else.
-    pub async fn reset_password(&self, caller: &Caller, meta: &RequestMeta, id: UserId) -> Result<String> {
+    pub async fn reset_password(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: UserId,
+    ) -> Result<String> {
         caller.require(Action::ManageUsers)?;
         let password = secret::random_password();
         let hash = secret::hash_password(password.clone()).await?;
-        let audit = draft(caller, meta, self.clock.now(), "password_reset", "user", Some(id.0.to_string()), json!({}));
-        self.db.change_user(id, &UserChange::PasswordHash(hash), audit).await?;
+        let audit = draft(
+            caller,
+            meta,
+            self.clock.now(),
+            "password_reset",
+            "user",
+            Some(id.0.to_string()),
+            json!({}),
+        );
+        self.db
+            .change_user(id, &UserChange::PasswordHash(hash), audit)
+            .await?;
         Ok(password)
     }
 }

@@ -66,7 +66,10 @@ pub struct RequestMeta {
 impl RequestMeta {
     /// For commands run at the terminal.
     pub fn cli() -> Self {
-        Self { request_id: None, ip: "cli".into() }
+        Self {
+            request_id: None,
+            ip: "cli".into(),
+        }
     }
 }
 

@@ -34,40 +34,76 @@ impl Trygg {
         let now = self.clock.now();
         // The counting key: normalised when it parses, otherwise as typed (still counted,
         // so garbage does not escape the limits).
-        let key = Email::parse(email).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| email.trim().to_lowercase());
-        let attempt = LoginAttempt { email: key.clone(), ip: meta.ip.clone(), at: now };
+        let key = Email::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| email.trim().to_lowercase());
+        let attempt = LoginAttempt {
+            email: key.clone(),
+            ip: meta.ip.clone(),
+            at: now,
+        };
         let fail = |reason: &'static str| {
-            draft(&Caller::System, meta, now, "login_failed", "login", None, json!({ "email": key, "ip": meta.ip, "reason": reason }))
+            draft(
+                &Caller::System,
+                meta,
+                now,
+                "login_failed",
+                "login",
+                None,
+                json!({ "email": key, "ip": meta.ip, "reason": reason }),
+            )
         };
 
-        let from_ip = self.db.attempts_from_ip_since(&meta.ip, now.minus_seconds(IP_WINDOW)).await?;
+        let from_ip = self
+            .db
+            .attempts_from_ip_since(&meta.ip, now.minus_seconds(IP_WINDOW))
+            .await?;
         if from_ip >= self.settings.login_attempts_per_ip {
-            self.db.record_failed_login(&attempt, fail("ip_rate_limited")).await?;
-            return Err(Error::RateLimited { retry_after: IP_WINDOW });
+            self.db
+                .record_failed_login(&attempt, fail("ip_rate_limited"))
+                .await?;
+            return Err(Error::RateLimited {
+                retry_after: IP_WINDOW,
+            });
         }
 
-        let failures = self.db.failed_logins_since(&key, now.minus_seconds(HOUR)).await?;
+        let failures = self
+            .db
+            .failed_logins_since(&key, now.minus_seconds(HOUR))
+            .await?;
         if failures.len() >= self.settings.login_lock_after {
-            self.db.record_failed_login(&attempt, fail("locked")).await?;
+            self.db
+                .record_failed_login(&attempt, fail("locked"))
+                .await?;
             return Err(Error::LoginLocked);
         }
         if let Some(wait) = self.wait_after(&failures, now) {
-            self.db.record_failed_login(&attempt, fail("throttled")).await?;
+            self.db
+                .record_failed_login(&attempt, fail("throttled"))
+                .await?;
             return Err(Error::LoginThrottled { retry_after: wait });
         }
 
         let user = self.db.user_by_email(&key).await?;
-        let ok = secret::verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+        let ok = secret::verify_password(
+            password.to_owned(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
         let user = match user {
             Some(u) if ok && !u.disabled => u,
             Some(u) if ok => {
                 // A disabled account answers like a wrong password: nothing to learn.
                 let _ = u;
-                self.db.record_failed_login(&attempt, fail("disabled")).await?;
+                self.db
+                    .record_failed_login(&attempt, fail("disabled"))
+                    .await?;
                 return Err(Error::InvalidCredentials);
             }
             _ => {
-                self.db.record_failed_login(&attempt, fail("bad_credentials")).await?;
+                self.db
+                    .record_failed_login(&attempt, fail("bad_credentials"))
+                    .await?;
                 return Err(Error::InvalidCredentials);
             }
         };
@@ -85,20 +121,39 @@ impl Trygg {
         let audit = trygg_domain::audit::AuditDraft {
             actor_user_id: Some(user.id.0),
             actor_org_id: Some(user.organisation_id.0),
-            ..draft(&Caller::System, meta, now, "login", "session", None, json!({ "ip": meta.ip }))
+            ..draft(
+                &Caller::System,
+                meta,
+                now,
+                "login",
+                "session",
+                None,
+                json!({ "ip": meta.ip }),
+            )
         };
         let session_id = self.db.open_session(&new, audit).await?;
-        Ok(LoggedIn { token, csrf_token, user, session_id })
+        Ok(LoggedIn {
+            token,
+            csrf_token,
+            user,
+            session_id,
+        })
     }
 
     /// How many seconds the next attempt must still wait, if any: nothing for the first
     /// few failures, then 1, 2, 4 … seconds after the last failure, capped.
-    fn wait_after(&self, failures: &[trygg_domain::time::Instant], now: trygg_domain::time::Instant) -> Option<i64> {
+    fn wait_after(
+        &self,
+        failures: &[trygg_domain::time::Instant],
+        now: trygg_domain::time::Instant,
+    ) -> Option<i64> {
         let n = failures.len();
         if n < self.settings.login_free_failures {
             return None;
         }
-        let exp = u32::try_from(n - self.settings.login_free_failures).unwrap_or(u32::MAX).min(20);
+        let exp = u32::try_from(n - self.settings.login_free_failures)
+            .unwrap_or(u32::MAX)
+            .min(20);
         let delay = (1i64 << exp).min(self.settings.login_max_delay_secs);
         let last = *failures.last()?;
         let waited = now.seconds_since(last);
@@ -109,25 +164,42 @@ impl Trygg {
     /// have been idle or alive too long.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
         let now = self.clock.now();
-        let Some(session) = self.db.session_by_token_hash(&secret::token_hash(token)).await? else {
+        let Some(session) = self
+            .db
+            .session_by_token_hash(&secret::token_hash(token))
+            .await?
+        else {
             return Err(Error::Unauthenticated);
         };
         if self.expired(&session, now) {
             self.db.end_session(session.id, None).await?;
             return Err(Error::Unauthenticated);
         }
-        let user = self.db.user(session.user_id).await?.ok_or(Error::Unauthenticated)?;
+        let user = self
+            .db
+            .user(session.user_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         if user.disabled {
             self.db.end_session(session.id, None).await?;
             return Err(Error::Unauthenticated);
         }
-        let organisation = self.db.organisation(user.organisation_id).await?.ok_or(Error::Unauthenticated)?;
+        let organisation = self
+            .db
+            .organisation(user.organisation_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
         // Recording every request would turn each page view into a write; a minute's
         // precision is plenty for a 30-minute idle limit.
         if now.seconds_since(session.last_seen_at) >= 60 {
             self.db.touch_session(session.id, now).await?;
         }
-        Ok(Actor { user, organisation, csrf_token: session.csrf_token, session_id: session.id })
+        Ok(Actor {
+            user,
+            organisation,
+            csrf_token: session.csrf_token,
+            session_id: session.id,
+        })
     }
 
     fn expired(&self, s: &Session, now: trygg_domain::time::Instant) -> bool {
@@ -138,7 +210,15 @@ impl Trygg {
     /// Ends the session on the server; the cookie alone is worthless afterwards.
     pub async fn logout(&self, actor: &Actor, meta: &RequestMeta) -> Result<()> {
         let caller = Caller::User(Box::new(actor.clone()));
-        let audit = draft(&caller, meta, self.clock.now(), "logout", "session", Some(actor.session_id.0.to_string()), json!({}));
+        let audit = draft(
+            &caller,
+            meta,
+            self.clock.now(),
+            "logout",
+            "session",
+            Some(actor.session_id.0.to_string()),
+            json!({}),
+        );
         self.db.end_session(actor.session_id, Some(audit)).await?;
         Ok(())
     }

@@ -32,21 +32,77 @@ const PARTNERS: &[(&str, OrganisationKind, &[&str])] = &[
             "Leanlink Råd & Stöd, Fältverksamheten",
         ],
     ),
-    ("Polisen, lokalpolisområde Linköping", OrganisationKind::Polis, &["Kommunpolisen"]),
-    ("AB Stångåstaden", OrganisationKind::Fastighetsagare, &["Område Skäggetorp", "Område Ryd", "Område Berga"]),
-    ("Östgöta Bevakning AB", OrganisationKind::Bevakningsforetag, &["Ordningsvakter", "Väktare"]),
-    ("Linköpings Park & Gata Drift AB", OrganisationKind::Entreprenor, &["Klottersanering", "Renhållning"]),
-    ("Räddningstjänsten Östra Götaland", OrganisationKind::Raddningstjanst, &["Förebyggande"]),
+    (
+        "Polisen, lokalpolisområde Linköping",
+        OrganisationKind::Polis,
+        &["Kommunpolisen"],
+    ),
+    (
+        "AB Stångåstaden",
+        OrganisationKind::Fastighetsagare,
+        &["Område Skäggetorp", "Område Ryd", "Område Berga"],
+    ),
+    (
+        "Östgöta Bevakning AB",
+        OrganisationKind::Bevakningsforetag,
+        &["Ordningsvakter", "Väktare"],
+    ),
+    (
+        "Linköpings Park & Gata Drift AB",
+        OrganisationKind::Entreprenor,
+        &["Klottersanering", "Renhållning"],
+    ),
+    (
+        "Räddningstjänsten Östra Götaland",
+        OrganisationKind::Raddningstjanst,
+        &["Förebyggande"],
+    ),
 ];
 
 /// (role, e-mail, name, organisation, unit)
 const PEOPLE: &[(Role, &str, &str, &str, Option<&str>)] = &[
-    (Role::Admin, "admin@linkoping.example", "Alva Admin", HOME, None),
-    (Role::Samordnare, "samordnare@linkoping.example", "Sara Samordnare", HOME, Some("Kommunledningsförvaltningen, Säkerhetsenheten")),
-    (Role::Analytiker, "analytiker@polisen.example", "Anders Analytiker", "Polisen, lokalpolisområde Linköping", Some("Kommunpolisen")),
-    (Role::Rapportor, "rapportor@stangastaden.example", "Rut Rapportör", "AB Stångåstaden", Some("Område Skäggetorp")),
-    (Role::Handlaggare, "handlaggare@linkoping.example", "Hassan Handläggare", HOME, Some("Miljö- och samhällsbyggnadsförvaltningen")),
-    (Role::Lasare, "lasare@linkoping.example", "Lena Läsare", HOME, None),
+    (
+        Role::Admin,
+        "admin@linkoping.example",
+        "Alva Admin",
+        HOME,
+        None,
+    ),
+    (
+        Role::Samordnare,
+        "samordnare@linkoping.example",
+        "Sara Samordnare",
+        HOME,
+        Some("Kommunledningsförvaltningen, Säkerhetsenheten"),
+    ),
+    (
+        Role::Analytiker,
+        "analytiker@polisen.example",
+        "Anders Analytiker",
+        "Polisen, lokalpolisområde Linköping",
+        Some("Kommunpolisen"),
+    ),
+    (
+        Role::Rapportor,
+        "rapportor@stangastaden.example",
+        "Rut Rapportör",
+        "AB Stångåstaden",
+        Some("Område Skäggetorp"),
+    ),
+    (
+        Role::Handlaggare,
+        "handlaggare@linkoping.example",
+        "Hassan Handläggare",
+        HOME,
+        Some("Miljö- och samhällsbyggnadsförvaltningen"),
+    ),
+    (
+        Role::Lasare,
+        "lasare@linkoping.example",
+        "Lena Läsare",
+        HOME,
+        None,
+    ),
 ];
 
 impl Trygg {
@@ -63,7 +119,8 @@ impl Trygg {
                     // The demo's municipality becomes the home organisation unless
                     // `trygg init` already named another one.
                     let home = *name == HOME && self.db.home_organisation().await?.is_none();
-                    self.create_organisation(&caller, &meta, name, *kind, home).await?
+                    self.create_organisation(&caller, &meta, name, *kind, home)
+                        .await?
                 }
             };
             let existing = self.db.units(org).await?;
@@ -78,9 +135,19 @@ impl Trygg {
             if self.db.user_by_email(email).await?.is_some() {
                 continue;
             }
-            let org = self.db.organisation_by_name(org_name).await?.ok_or(crate::Error::NotFound)?;
+            let org = self
+                .db
+                .organisation_by_name(org_name)
+                .await?
+                .ok_or(crate::Error::NotFound)?;
             let unit = match unit_name {
-                Some(u) => self.db.units(org.id).await?.into_iter().find(|x| x.name == *u).map(|x| x.id),
+                Some(u) => self
+                    .db
+                    .units(org.id)
+                    .await?
+                    .into_iter()
+                    .find(|x| x.name == *u)
+                    .map(|x| x.id),
                 None => None,
             };
             let password = secret::random_password();
@@ -97,7 +164,13 @@ impl Trygg {
                 },
             )
             .await?;
-            logins.push(DemoLogin { role: *role, email: (*email).into(), password, name: (*name).into(), organisation: org.name });
+            logins.push(DemoLogin {
+                role: *role,
+                email: (*email).into(),
+                password,
+                name: (*name).into(),
+                organisation: org.name,
+            });
         }
         Ok(logins)
     }

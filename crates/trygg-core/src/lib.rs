@@ -59,6 +59,10 @@ pub struct Trygg {
 
 impl Trygg {
     pub fn new(db: Db, clock: Clock, settings: Settings) -> Self {
-        Self { db, clock, settings }
+        Self {
+            db,
+            clock,
+            settings,
+        }
     }
 }

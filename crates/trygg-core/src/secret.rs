@@ -5,9 +5,9 @@
 //! are hashed with argon2id on the blocking pool: a hash takes tens of milliseconds of
 //! CPU and must not stall the async workers.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
@@ -45,14 +45,19 @@ pub fn token_hash(token: &str) -> String {
 
 /// Constant-time comparison, for CSRF tokens.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let mut salt_bytes = [0u8; 16];
         OsRng.fill_bytes(&mut salt_bytes);
-        let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Error::Internal(e.to_string()))?;
+        let salt =
+            SaltString::encode_b64(&salt_bytes).map_err(|e| Error::Internal(e.to_string()))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -69,7 +74,9 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&phc).map_err(|e| Error::Internal(e.to_string()))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && known)
     })
     .await
@@ -90,8 +97,16 @@ mod tests {
         let b = hash_password("korrekt häst batteri".into()).await.unwrap();
         assert_ne!(a, b, "salted");
         assert!(a.starts_with("$argon2id$"));
-        assert!(verify_password("korrekt häst batteri".into(), Some(a.clone())).await.unwrap());
-        assert!(!verify_password("fel lösenord här".into(), Some(a)).await.unwrap());
+        assert!(
+            verify_password("korrekt häst batteri".into(), Some(a.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("fel lösenord här".into(), Some(a))
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("vad som helst".into(), None).await.unwrap());
     }
 

@@ -177,21 +177,49 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Anna@Linkoping.SE ").unwrap().as_str(), "anna@linkoping.se");
-        for bad in ["", "anna", "anna@", "@linkoping.se", "anna@se", "an na@x.se", "a@b@c.se"] {
+        assert_eq!(
+            Email::parse(" Anna@Linkoping.SE ").unwrap().as_str(),
+            "anna@linkoping.se"
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@linkoping.se",
+            "anna@se",
+            "an na@x.se",
+            "a@b@c.se",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn password_rules() {
-        assert_eq!(NewPassword::parse("kort").unwrap_err().code, "password_too_short");
-        assert_eq!(NewPassword::parse("password1234").unwrap_err().code, "password_too_common");
-        assert_eq!(NewPassword::parse("Sommar2024!!").unwrap_err().code, "password_too_common");
-        assert_eq!(NewPassword::parse("aaaaaaaaaaaaaa").unwrap_err().code, "password_too_common");
-        assert_eq!(NewPassword::parse("lösenord12345").unwrap_err().code, "password_too_common");
+        assert_eq!(
+            NewPassword::parse("kort").unwrap_err().code,
+            "password_too_short"
+        );
+        assert_eq!(
+            NewPassword::parse("password1234").unwrap_err().code,
+            "password_too_common"
+        );
+        assert_eq!(
+            NewPassword::parse("Sommar2024!!").unwrap_err().code,
+            "password_too_common"
+        );
+        assert_eq!(
+            NewPassword::parse("aaaaaaaaaaaaaa").unwrap_err().code,
+            "password_too_common"
+        );
+        assert_eq!(
+            NewPassword::parse("lösenord12345").unwrap_err().code,
+            "password_too_common"
+        );
         assert!(NewPassword::parse("korrekt häst batteri häftklammer").is_ok());
-        assert!(format!("{:?}", NewPassword::parse("korrekt häst batteri").unwrap()).contains("***"));
+        assert!(
+            format!("{:?}", NewPassword::parse("korrekt häst batteri").unwrap()).contains("***")
+        );
     }
 
     proptest! {

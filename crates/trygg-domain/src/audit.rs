@@ -92,8 +92,20 @@ pub fn chain_hash(key: &AuditKey, prev: &[u8; 32], seq: i64, d: &AuditDraft) -> 
     mac.update(prev);
     mac.update(&seq.to_be_bytes());
     mac.update(&d.at.micros().to_be_bytes());
-    put_opt(&mut mac, d.actor_user_id.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
-    put_opt(&mut mac, d.actor_org_id.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+    put_opt(
+        &mut mac,
+        d.actor_user_id
+            .map(i64::to_be_bytes)
+            .as_ref()
+            .map(|b| &b[..]),
+    );
+    put_opt(
+        &mut mac,
+        d.actor_org_id
+            .map(i64::to_be_bytes)
+            .as_ref()
+            .map(|b| &b[..]),
+    );
     put(&mut mac, d.action.as_bytes());
     put(&mut mac, d.object_type.as_bytes());
     put_opt(&mut mac, d.object_id.as_deref().map(str::as_bytes));
@@ -154,12 +166,21 @@ pub struct Verifier<'k> {
 
 impl<'k> Verifier<'k> {
     pub fn new(key: &'k AuditKey, checkpoint: Option<Checkpoint>) -> Self {
-        Self { key, last_seq: 0, last_hash: GENESIS, checkpoint, checkpoint_seen: false }
+        Self {
+            key,
+            last_seq: 0,
+            last_hash: GENESIS,
+            checkpoint,
+            checkpoint_seen: false,
+        }
     }
 
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.last_seq + 1 {
-            return Err(ChainBreak::Gap { after: self.last_seq, found: e.seq });
+            return Err(ChainBreak::Gap {
+                after: self.last_seq,
+                found: e.seq,
+            });
         }
         if e.prev_hash != self.last_hash {
             return Err(ChainBreak::BrokenLink { seq: e.seq });
@@ -185,19 +206,27 @@ impl<'k> Verifier<'k> {
         if let Some(cp) = self.checkpoint
             && !self.checkpoint_seen
         {
-            return Err(ChainBreak::Truncated { last: self.last_seq, checkpoint: cp.seq });
+            return Err(ChainBreak::Truncated {
+                last: self.last_seq,
+                checkpoint: cp.seq,
+            });
         }
-        Ok(Checkpoint { seq: self.last_seq, hash: self.last_hash })
+        Ok(Checkpoint {
+            seq: self.last_seq,
+            hash: self.last_hash,
+        })
     }
 }
 
 /// Lower-case hex, for hashes in files and the database.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Parses exactly 64 hex digits.
@@ -251,7 +280,12 @@ mod tests {
                     detail: "{}".into(),
                 };
                 let hash = chain_hash(&k, &prev, seq, &draft);
-                let e = AuditEntry { seq, draft, prev_hash: prev, hash };
+                let e = AuditEntry {
+                    seq,
+                    draft,
+                    prev_hash: prev,
+                    hash,
+                };
                 prev = hash;
                 e
             })
@@ -291,10 +325,17 @@ mod tests {
 
         let head = verify(&c, None).unwrap();
         let truncated = &c[..3];
-        assert_eq!(verify(truncated, None).unwrap().seq, 3, "undetectable without checkpoint");
+        assert_eq!(
+            verify(truncated, None).unwrap().seq,
+            3,
+            "undetectable without checkpoint"
+        );
         assert_eq!(
             verify(truncated, Some(head)),
-            Err(ChainBreak::Truncated { last: 3, checkpoint: 5 })
+            Err(ChainBreak::Truncated {
+                last: 3,
+                checkpoint: 5
+            })
         );
     }
 

@@ -84,6 +84,7 @@ impl std::fmt::Display for Name {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -96,9 +97,21 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(Name::parse("name", "  Polisen ").unwrap().as_str(), "Polisen");
-        assert_eq!(Name::parse("name", " "), Err(Invalid::new("name", "required")));
-        assert_eq!(Name::parse("name", &"x".repeat(201)), Err(Invalid::new("name", "too_long")));
-        assert_eq!(Name::parse("name", "a\u{7}b"), Err(Invalid::new("name", "control_characters")));
+        assert_eq!(
+            Name::parse("name", "  Polisen ").unwrap().as_str(),
+            "Polisen"
+        );
+        assert_eq!(
+            Name::parse("name", " "),
+            Err(Invalid::new("name", "required"))
+        );
+        assert_eq!(
+            Name::parse("name", &"x".repeat(201)),
+            Err(Invalid::new("name", "too_long"))
+        );
+        assert_eq!(
+            Name::parse("name", "a\u{7}b"),
+            Err(Invalid::new("name", "control_characters"))
+        );
     }
 }

@@ -84,7 +84,10 @@ use Grant::{Any, Deny, OwnOrganisation as Org, OwnRecords as Mine, OwnUnit as Un
 pub const POLICY: &[(Action, [Grant; 6])] = &[
     (Action::ViewStartPage, [Any, Any, Any, Any, Any, Any]),
     (Action::ManageUsers, [Any, Deny, Deny, Deny, Deny, Deny]),
-    (Action::ManageOrganisations, [Any, Deny, Deny, Deny, Deny, Deny]),
+    (
+        Action::ManageOrganisations,
+        [Any, Deny, Deny, Deny, Deny, Deny],
+    ),
     (Action::ReadDirectory, [Any, Any, Deny, Deny, Deny, Deny]),
     (Action::VerifyAudit, [Any, Deny, Deny, Deny, Deny, Deny]),
     (Action::ReadGeography, [Any, Any, Any, Any, Any, Any]),
@@ -93,18 +96,33 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
     (Action::ManageCategories, [Any, Any, Deny, Deny, Deny, Deny]),
     (Action::FileReport, [Deny, Any, Deny, Org, Org, Deny]),
     (Action::ReadOwnIncidents, [Org, Any, Org, Mine, Org, Deny]),
-    (Action::ReadSharedIncidents, [Deny, Any, Any, Any, Any, Deny]),
+    (
+        Action::ReadSharedIncidents,
+        [Deny, Any, Any, Any, Any, Deny],
+    ),
     (Action::ReviewIncidents, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::ExportIncidents, [Deny, Any, Any, Deny, Deny, Deny]),
-    (Action::ReadDraftLagesbild, [Deny, Any, Any, Deny, Any, Deny]),
-    (Action::PublishLagesbild, [Deny, Any, Deny, Deny, Deny, Deny]),
-    (Action::ReadPublishedLagesbild, [Any, Any, Any, Any, Any, Any]),
+    (
+        Action::ReadDraftLagesbild,
+        [Deny, Any, Any, Deny, Any, Deny],
+    ),
+    (
+        Action::PublishLagesbild,
+        [Deny, Any, Deny, Deny, Deny, Deny],
+    ),
+    (
+        Action::ReadPublishedLagesbild,
+        [Any, Any, Any, Any, Any, Any],
+    ),
     (Action::ManageMeasures, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::AnswerMeasures, [Deny, Any, Deny, Deny, Unit, Deny]),
     (Action::ManagePlans, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::ReadPublished, [Any, Any, Any, Any, Any, Any]),
     (Action::PlanWalks, [Deny, Any, Deny, Deny, Deny, Deny]),
-    (Action::AnswerWalkProposals, [Deny, Any, Deny, Deny, Unit, Deny]),
+    (
+        Action::AnswerWalkProposals,
+        [Deny, Any, Deny, Deny, Unit, Deny],
+    ),
 ];
 
 /// What one role is granted for one action; `Deny` unless the table says otherwise.
@@ -120,7 +138,11 @@ pub fn grant(role: Role, action: Action) -> Grant {
 
 /// The widest grant any of a user's roles gives (roles only ever add permissions).
 pub fn best_grant(roles: &[Role], action: Action) -> Grant {
-    roles.iter().map(|r| grant(*r, action)).max().unwrap_or(Deny)
+    roles
+        .iter()
+        .map(|r| grant(*r, action))
+        .max()
+        .unwrap_or(Deny)
 }
 
 /// Whether any of the roles allows the action at all (in some scope).
@@ -164,7 +186,11 @@ mod tests {
     ";
 
     fn action_code(a: Action) -> String {
-        serde_json::to_value(a).unwrap().as_str().unwrap().to_owned()
+        serde_json::to_value(a)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
@@ -172,7 +198,11 @@ mod tests {
         let mut lines = EXPECTED.lines().map(str::trim).filter(|l| !l.is_empty());
         let header: Vec<&str> = lines.next().unwrap().split_whitespace().skip(1).collect();
         let roles: Vec<Role> = header.iter().map(|h| Role::parse(h).unwrap()).collect();
-        assert_eq!(roles, Role::ALL, "the expected table names every role once, in order");
+        assert_eq!(
+            roles,
+            Role::ALL,
+            "the expected table names every role once, in order"
+        );
         let mut seen = Vec::new();
         let mut cells = 0;
         for line in lines {
@@ -193,12 +223,21 @@ mod tests {
                     other => panic!("bad cell {other}"),
                 };
                 assert_eq!(grant(*role, action), want, "{code} for {}", role.code());
-                assert_eq!(allows(&[*role], action), want != Deny, "{code} for {}", role.code());
+                assert_eq!(
+                    allows(&[*role], action),
+                    want != Deny,
+                    "{code} for {}",
+                    role.code()
+                );
                 cells += 1;
             }
             seen.push(action);
         }
-        assert_eq!(seen.len(), POLICY.len(), "every action of POLICY is specified");
+        assert_eq!(
+            seen.len(),
+            POLICY.len(),
+            "every action of POLICY is specified"
+        );
         assert_eq!(cells, POLICY.len() * Role::ALL.len());
     }
 
@@ -222,7 +261,11 @@ mod tests {
     #[test]
     fn admin_does_not_open_operational_work() {
         // ACCESS.md principle 5: admin rights manage accounts and settings only.
-        for a in [Action::ReviewIncidents, Action::ReadSharedIncidents, Action::ManageMeasures] {
+        for a in [
+            Action::ReviewIncidents,
+            Action::ReadSharedIncidents,
+            Action::ManageMeasures,
+        ] {
             assert_eq!(grant(Role::Admin, a), Deny);
         }
     }

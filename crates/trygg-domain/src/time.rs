@@ -48,7 +48,11 @@ impl Instant {
     /// "2026-11-24 14:05" in Stockholm local time, for pages.
     pub fn local_display(self) -> String {
         match jiff::tz::TimeZone::get(STOCKHOLM) {
-            Ok(tz) => self.timestamp().to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
+            Ok(tz) => self
+                .timestamp()
+                .to_zoned(tz)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
             Err(_) => self.timestamp().strftime("%Y-%m-%d %H:%M UTC").to_string(),
         }
     }
@@ -61,6 +65,7 @@ impl Instant {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -68,8 +73,14 @@ mod tests {
         // 2026-07-01 10:00 UTC is 12:00 in summer time, 2026-12-01 10:00 UTC is 11:00.
         let summer: jiff::Timestamp = "2026-07-01T10:00:00Z".parse().unwrap();
         let winter: jiff::Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
-        assert_eq!(Instant::from_timestamp(summer).local_display(), "2026-07-01 12:00");
-        assert_eq!(Instant::from_timestamp(winter).local_display(), "2026-12-01 11:00");
+        assert_eq!(
+            Instant::from_timestamp(summer).local_display(),
+            "2026-07-01 12:00"
+        );
+        assert_eq!(
+            Instant::from_timestamp(winter).local_display(),
+            "2026-12-01 11:00"
+        );
     }
 
     #[test]

@@ -1,0 +1,67 @@
+//! The JSON API under `/api/v1`. Its contract is the OpenAPI document generated here,
+//! served at `/api/v1/openapi.json`, printed by `trygg openapi`, and committed as
+//! `openapi.json` (a test keeps the three identical). Errors are
+//! `{"error": {"code", "message", "request_id"}}` with stable codes.
+
+pub mod directory;
+pub mod health;
+pub mod me;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+/// The error body of every failed API call.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// A stable snake_case code, e.g. `forbidden`, `unauthenticated`, `not_found`.
+    pub code: String,
+    /// A human-readable message in the requested language.
+    pub message: String,
+    /// Quote this when reporting a problem; it is in the server log too.
+    pub request_id: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Trygg API",
+        description = "Trygg: municipal safety and crime-prevention work. Sign in through /login; the API uses the same session cookie. Requests that change data need the X-CSRF-Token header.",
+        license(name = "EUPL-1.2"),
+        version = "1"
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        me::me,
+        directory::organisations,
+        directory::users
+    ),
+    components(schemas(ApiError, ApiErrorBody))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as pretty JSON, with a final newline (as committed).
+pub fn openapi_document() -> String {
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+pub async fn openapi_json() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_document(),
+    )
+}
+
+/// Shorthand for handlers.
+pub type ApiResult<T> = Result<Json<T>, crate::WebError>;

@@ -1,0 +1,121 @@
+//! Languages: Swedish first, English second, from Fluent files embedded at build time.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "sv",
+        // Unicode isolation marks around arguments would end up in e-mails and tests.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static SV: LanguageIdentifier = langid!("sv");
+static EN: LanguageIdentifier = langid!("en");
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "sv" => Some(Self::Sv),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Sv => "sv",
+            Self::En => "en",
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Self::Sv => &SV,
+            Self::En => &EN,
+        }
+    }
+
+    /// The text for a key; a missing key shows as the key itself, which tests catch.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// The text for a key with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &map)
+    }
+
+    /// The message for an error code, with a general fallback for codes without one.
+    pub fn error(self, code: &str) -> String {
+        let key = format!("error-{code}");
+        let text = self.t(&key);
+        if text == key || text.is_empty() {
+            self.t("error-unknown")
+        } else {
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of the Swedish file exists in English and the reverse, so neither
+    /// language shows raw keys.
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        fn keys(src: &str) -> std::collections::BTreeSet<String> {
+            src.lines()
+                .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
+                .filter_map(|l| l.split(" =").next().map(|k| k.trim().to_owned()))
+                .collect()
+        }
+        let sv = keys(include_str!("../locales/sv/main.ftl"));
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        assert!(sv.len() > 50);
+        assert_eq!(
+            sv.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in English"
+        );
+        assert_eq!(
+            en.difference(&sv).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in Swedish"
+        );
+    }
+
+    #[test]
+    fn looks_up_and_falls_back() {
+        assert_eq!(Lang::Sv.t("logout"), "Logga ut");
+        assert_eq!(Lang::En.t("logout"), "Sign out");
+        assert_eq!(
+            Lang::Sv.error("no_such_code_anywhere"),
+            Lang::Sv.t("error-unknown")
+        );
+        assert!(
+            Lang::Sv
+                .t_args("login-throttled", &[("seconds", "30".into())])
+                .contains("30")
+        );
+    }
+}

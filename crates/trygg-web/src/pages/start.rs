@@ -1,0 +1,45 @@
+//! The start page: who I am, my organisation, and what is waiting for me.
+
+use askama::Template;
+
+use super::{PageResult, Shell, render};
+use crate::context::Ctx;
+
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    shell: Shell,
+    name: String,
+    email: String,
+    organisation: String,
+    unit: Option<String>,
+    roles: Vec<String>,
+}
+
+pub async fn page(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    ctx: Ctx,
+) -> PageResult {
+    use trygg_store::Store;
+    let actor = ctx.actor()?;
+    let unit = match actor.user.unit_id {
+        Some(u) => state
+            .trygg
+            .db
+            .unit(u)
+            .await
+            .map_err(trygg_core::Error::from)?
+            .map(|u| u.name),
+        None => None,
+    };
+    let shell = Shell::new(&ctx, ctx.lang.t("start-title"));
+    let roles = actor.user.roles.iter().map(|r| shell.role(r)).collect();
+    Ok(render(&StartPage {
+        name: actor.user.name.clone(),
+        email: actor.user.email.clone(),
+        organisation: actor.organisation.name.clone(),
+        unit,
+        roles,
+        shell,
+    }))
+}

@@ -1,0 +1,243 @@
+//! Every route and its access rule, in one table.
+//!
+//! The router is built from this table, and the guard middleware looks each request's
+//! matched route up in it again, so a route cannot exist without a rule and a request to
+//! a route with no rule is answered 404. The access tests walk the same table.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+use trygg_domain::policy::Action;
+
+use crate::{AppState, api, assets, context, pages};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login, health, assets, published material).
+    Public,
+    /// A signed-in user whose roles allow the action.
+    Signed(Action),
+}
+
+/// One route: method, axum path pattern, access rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+use Access::{Public, Signed};
+
+fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
+    let r =
+        |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
+            (
+                Rule {
+                    method,
+                    path,
+                    access,
+                },
+                handler,
+            )
+        };
+    vec![
+        r(Method::GET, "/healthz", Public, get(api::health::healthz)),
+        r(Method::GET, "/readyz", Public, get(api::health::readyz)),
+        r(Method::GET, "/assets/{*name}", Public, get(assets::serve)),
+        r(Method::GET, "/login", Public, get(pages::login::form)),
+        r(Method::POST, "/login", Public, post(pages::login::submit)),
+        r(
+            Method::POST,
+            "/logout",
+            Signed(Action::ViewStartPage),
+            post(pages::login::logout),
+        ),
+        r(
+            Method::GET,
+            "/",
+            Signed(Action::ViewStartPage),
+            get(pages::start::page),
+        ),
+        r(
+            Method::GET,
+            "/admin/organisations",
+            Signed(Action::ReadDirectory),
+            get(pages::admin::organisations),
+        ),
+        r(
+            Method::POST,
+            "/admin/organisations",
+            Signed(Action::ManageOrganisations),
+            post(pages::admin::create_organisation),
+        ),
+        r(
+            Method::GET,
+            "/admin/organisations/{id}",
+            Signed(Action::ReadDirectory),
+            get(pages::admin::organisation),
+        ),
+        r(
+            Method::POST,
+            "/admin/organisations/{id}/units",
+            Signed(Action::ManageOrganisations),
+            post(pages::admin::create_unit),
+        ),
+        r(
+            Method::GET,
+            "/admin/users",
+            Signed(Action::ReadDirectory),
+            get(pages::admin::users),
+        ),
+        r(
+            Method::GET,
+            "/admin/users/new",
+            Signed(Action::ManageUsers),
+            get(pages::admin::new_user),
+        ),
+        r(
+            Method::POST,
+            "/admin/users",
+            Signed(Action::ManageUsers),
+            post(pages::admin::create_user),
+        ),
+        r(
+            Method::GET,
+            "/admin/users/{id}",
+            Signed(Action::ReadDirectory),
+            get(pages::admin::user),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/roles",
+            Signed(Action::ManageUsers),
+            post(pages::admin::set_roles),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/details",
+            Signed(Action::ManageUsers),
+            post(pages::admin::set_details),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/disable",
+            Signed(Action::ManageUsers),
+            post(pages::admin::disable),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/enable",
+            Signed(Action::ManageUsers),
+            post(pages::admin::enable),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/password",
+            Signed(Action::ManageUsers),
+            post(pages::admin::reset_password),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Public,
+            get(api::openapi_json),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/me",
+            Signed(Action::ViewStartPage),
+            get(api::me::me),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/organisations",
+            Signed(Action::ReadDirectory),
+            get(api::directory::organisations),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/users",
+            Signed(Action::ReadDirectory),
+            get(api::directory::users),
+        ),
+    ]
+}
+
+/// The rules alone, for the guard and the access tests.
+pub fn rules() -> Vec<Rule> {
+    table().into_iter().map(|(rule, _)| rule).collect()
+}
+
+/// The rule for a request's method and matched path. HEAD is answered like GET.
+pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
+    static RULES: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(rules);
+    let method = if *method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    RULES
+        .iter()
+        .find(|r| r.method == *method && r.path == path)
+        .cloned()
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (rule, handler) in table() {
+        router = router.route(rule.path, handler);
+    }
+    router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::guard,
+        ))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::context,
+        ))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_appears_once() {
+        let rules = rules();
+        for (i, a) in rules.iter().enumerate() {
+            assert!(
+                rules[i + 1..]
+                    .iter()
+                    .all(|b| (a.method.clone(), a.path) != (b.method.clone(), b.path)),
+                "{} {} twice",
+                a.method,
+                a.path
+            );
+        }
+    }
+
+    #[test]
+    fn only_deliberately_public_routes_are_public() {
+        let public: Vec<&str> = rules()
+            .iter()
+            .filter(|r| r.access == Public)
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(
+            public,
+            [
+                "/healthz",
+                "/readyz",
+                "/assets/{*name}",
+                "/login",
+                "/login",
+                "/api/v1/openapi.json"
+            ]
+        );
+    }
+}
