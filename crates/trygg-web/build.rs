@@ -72,8 +72,14 @@ fn run() -> Result<(), String> {
     // A new `npm ci` rewrites the lockfile copy inside node_modules; that plus the
     // individual files below covers dependency upgrades. The static folder is watched
     // as a folder so that added and removed files are noticed too.
-    println!("cargo::rerun-if-changed={}", web_dir.join("package-lock.json").display());
-    println!("cargo::rerun-if-changed={}", node_modules.join(".package-lock.json").display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        web_dir.join("package-lock.json").display()
+    );
+    println!(
+        "cargo::rerun-if-changed={}",
+        node_modules.join(".package-lock.json").display()
+    );
     println!("cargo::rerun-if-changed={}", static_dir.display());
 
     if !node_modules.is_dir() {
@@ -95,14 +101,20 @@ fn run() -> Result<(), String> {
                 path.display()
             ));
         }
-        sources.push(Source { logical: (*logical).to_owned(), path });
+        sources.push(Source {
+            logical: (*logical).to_owned(),
+            path,
+        });
     }
     for (logical_dir, relative) in NPM_IMAGE_DIRS {
         let dir = node_modules.join(relative);
         for path in list_files(&dir)? {
             if path.extension().is_some_and(|ext| ext == "png") {
                 let name = file_name(&path)?;
-                sources.push(Source { logical: format!("{logical_dir}/{name}"), path });
+                sources.push(Source {
+                    logical: format!("{logical_dir}/{name}"),
+                    path,
+                });
             }
         }
     }
@@ -140,7 +152,12 @@ fn run() -> Result<(), String> {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         fs::write(&copy, &bytes).map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
-        let row = Row { public, content_type, immutable, copy };
+        let row = Row {
+            public,
+            content_type,
+            immutable,
+            copy,
+        };
         if rows.insert(source.logical.clone(), row).is_some() {
             return Err(format!(
                 "two assets share the logical name `{}`; rename the file in static/",
@@ -212,7 +229,9 @@ fn collect_static(dir: &Path, prefix: &str, sources: &mut Vec<Source>) -> Result
 fn list_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))? {
-        let path = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?.path();
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+            .path();
         if path.is_file() {
             files.push(path);
         }
@@ -241,7 +260,9 @@ fn hashed_name(logical: &str, hash: &str) -> String {
 /// being served as `application/octet-stream`: with `nosniff`, browsers would refuse it
 /// as a script or stylesheet, a confusing failure far from its cause.
 fn content_type(logical: &str) -> Result<&'static str, String> {
-    let ext = logical.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase());
+    let ext = logical
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
     Ok(match ext.as_deref() {
         Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
@@ -263,9 +284,11 @@ fn content_type(logical: &str) -> Result<&'static str, String> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

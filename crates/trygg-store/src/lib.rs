@@ -33,8 +33,11 @@ pub trait Store {
     /// Whether `trygg init` (or `trygg demo`) has created the home organisation.
     async fn home_organisation(&self) -> Result<Option<Organisation>>;
 
-    async fn create_organisation(&self, new: &NewOrganisation, audit: AuditDraft)
-    -> Result<OrganisationId>;
+    async fn create_organisation(
+        &self,
+        new: &NewOrganisation,
+        audit: AuditDraft,
+    ) -> Result<OrganisationId>;
     async fn organisations(&self) -> Result<Vec<Organisation>>;
     async fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>>;
     async fn organisation_by_name(&self, name: &str) -> Result<Option<Organisation>>;
@@ -94,7 +97,9 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres)
         } else {
-            Err(StoreError::UnsupportedUrl { scheme: url.split(':').next().unwrap_or("").into() })
+            Err(StoreError::UnsupportedUrl {
+                scheme: url.split(':').next().unwrap_or("").into(),
+            })
         }
     }
 }
@@ -180,5 +185,8 @@ pub fn migration_names(backend: Backend) -> Vec<(i64, String)> {
         Backend::Sqlite => &sqlite::MIGRATOR,
         Backend::Postgres => &postgres::MIGRATOR,
     };
-    migrator.iter().map(|m| (m.version, m.description.to_string())).collect()
+    migrator
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
 }

@@ -71,7 +71,10 @@ pub enum UserChange {
     Enable,
     Roles(Vec<Role>),
     PasswordHash(String),
-    Details { name: String, unit_id: Option<UnitId> },
+    Details {
+        name: String,
+        unit_id: Option<UnitId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,7 +25,10 @@ impl PgStore {
     /// Connects and migrates. sqlx takes an advisory lock while migrating, so instances
     /// starting together do not race.
     pub async fn connect(url: &str, key: AuditKey) -> crate::Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, key })
     }

@@ -3,7 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use trygg_domain::audit::AuditKey;
 
 use crate::queries::impl_store;
@@ -34,7 +36,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, key })
     }
@@ -48,8 +53,13 @@ impl SqliteStore {
     /// A consistent copy of the live database into a new file (`VACUUM INTO`), safe while
     /// Trygg runs. Refuses to overwrite an existing file.
     pub async fn backup(&self, out: &std::path::Path) -> crate::Result<()> {
-        let path = out.to_str().ok_or(crate::StoreError::Unsupported("non_utf8_path"))?;
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        let path = out
+            .to_str()
+            .ok_or(crate::StoreError::Unsupported("non_utf8_path"))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

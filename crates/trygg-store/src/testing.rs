@@ -32,12 +32,18 @@ impl TestDb {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
         let url = format!("sqlite://{}", dir.path().join("trygg.db").display());
-        Self { url, _dir: Some(dir), drop_pg: None }
+        Self {
+            url,
+            _dir: Some(dir),
+            drop_pg: None,
+        }
     }
 
     /// `None` when `TEST_DATABASE_URL` is not set (the test script always sets it).
     pub async fn postgres() -> Option<Self> {
-        let base = std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())?;
+        let base = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         let name = format!(
             "trygg_test_{}_{}_{}",
             std::process::id(),
@@ -53,11 +59,17 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("create test database: {e}"));
         let _ = conn.close().await;
         let url = with_database(&base, &name);
-        Some(Self { url, _dir: None, drop_pg: Some((base, name)) })
+        Some(Self {
+            url,
+            _dir: None,
+            drop_pg: Some((base, name)),
+        })
     }
 
     pub async fn connect(&self) -> Db {
-        Db::connect(&self.url, test_key()).await.unwrap_or_else(|e| panic!("connect {}: {e:?}", self.url))
+        Db::connect(&self.url, test_key())
+            .await
+            .unwrap_or_else(|e| panic!("connect {}: {e:?}", self.url))
     }
 }
 
@@ -90,15 +102,24 @@ fn with_database(base: &str, name: &str) -> String {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((base, name)) = self.drop_pg.take() else { return };
+        let Some((base, name)) = self.drop_pg.take() else {
+            return;
+        };
         // Drop runs outside any async context we could borrow; a short-lived runtime on
         // its own thread does the clean-up.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&base).await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await;
                     let _ = conn.close().await;
                 }
             });
@@ -149,8 +170,14 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }
@@ -181,6 +208,8 @@ impl TestDb {
         } else {
             "ALTER TABLE audit_log DISABLE TRIGGER USER;"
         };
-        self.execute_raw(sql).await.unwrap_or_else(|e| panic!("disable protection: {e}"));
+        self.execute_raw(sql)
+            .await
+            .unwrap_or_else(|e| panic!("disable protection: {e}"));
     }
 }
