@@ -65,13 +65,9 @@ impl Lang {
 
     /// The message for an error code, with a general fallback for codes without one.
     pub fn error(self, code: &str) -> String {
-        let key = format!("error-{code}");
-        let text = self.t(&key);
-        if text == key || text.is_empty() {
-            self.t("error-unknown")
-        } else {
-            text
-        }
+        LOCALES
+            .try_lookup(self.id(), &format!("error-{code}"))
+            .unwrap_or_else(|| self.t("error-unknown"))
     }
 }
 

@@ -1,0 +1,8 @@
+//! The web layer's tests: real routers over real databases (a fresh SQLite file, and a
+//! fresh PostgreSQL database when `TEST_DATABASE_URL` is set), requests sent in-process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod harness;
+mod login;
+mod shell;
