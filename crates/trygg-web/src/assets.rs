@@ -72,7 +72,10 @@ pub struct Asset {
 /// name), which is bounded because logical names come from the source code, never from
 /// requests.
 pub fn url(logical: &str) -> &'static str {
-    match generated::TABLE.iter().find(|entry| entry.logical == logical) {
+    match generated::TABLE
+        .iter()
+        .find(|entry| entry.logical == logical)
+    {
         Some(entry) => entry.url,
         None => unknown_url(logical),
     }
@@ -87,7 +90,10 @@ fn unknown_url(logical: &str) -> &'static str {
     if let Some(known) = unknown.iter().find(|url| **url == plain) {
         return known;
     }
-    tracing::warn!(asset = logical, "unknown asset name; its URL will answer 404");
+    tracing::warn!(
+        asset = logical,
+        "unknown asset name; its URL will answer 404"
+    );
     let leaked: &'static str = Box::leak(plain.into_boxed_str());
     unknown.push(leaked);
     leaked
@@ -97,11 +103,14 @@ fn unknown_url(logical: &str) -> &'static str {
 /// the unhashed name of a hashed file does not, so that nothing can end up cached under
 /// a URL whose content changes between releases.
 pub fn lookup(public_name: &str) -> Option<Asset> {
-    generated::TABLE.iter().find(|entry| entry.public == public_name).map(|entry| Asset {
-        bytes: entry.bytes,
-        content_type: entry.content_type,
-        immutable: entry.immutable,
-    })
+    generated::TABLE
+        .iter()
+        .find(|entry| entry.public == public_name)
+        .map(|entry| Asset {
+            bytes: entry.bytes,
+            content_type: entry.content_type,
+            immutable: entry.immutable,
+        })
 }
 
 /// The handler for `GET /assets/{*name}` (HEAD is answered by axum from the same route).
@@ -110,14 +119,24 @@ pub fn lookup(public_name: &str) -> Option<Asset> {
 /// for hashed names, a day otherwise) and `X-Content-Type-Options: nosniff`; 404 for any
 /// other name.
 pub async fn serve(Path(name): Path<String>) -> Response {
-    let nosniff = (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let nosniff = (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     match lookup(&name) {
         Some(asset) => {
-            let cache = if asset.immutable { CACHE_IMMUTABLE } else { CACHE_PLAIN };
+            let cache = if asset.immutable {
+                CACHE_IMMUTABLE
+            } else {
+                CACHE_PLAIN
+            };
             (
                 StatusCode::OK,
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(asset.content_type),
+                    ),
                     (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
                     nosniff,
                 ],
@@ -128,7 +147,10 @@ pub async fn serve(Path(name): Path<String>) -> Response {
         None => (
             StatusCode::NOT_FOUND,
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
                 nosniff,
             ],
             "Not found",
@@ -144,7 +166,11 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     fn hash8(bytes: &[u8]) -> String {
-        Sha256::digest(bytes).iter().take(4).map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(bytes)
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn public_name(logical: &str) -> &'static str {
@@ -187,7 +213,10 @@ mod tests {
 
     #[test]
     fn images_keep_their_plain_names() {
-        assert_eq!(url("images/marker-icon.png"), "/assets/images/marker-icon.png");
+        assert_eq!(
+            url("images/marker-icon.png"),
+            "/assets/images/marker-icon.png"
+        );
         let asset = lookup("images/marker-icon.png").unwrap();
         assert!(!asset.immutable);
         assert_eq!(asset.content_type, "image/png");
@@ -206,9 +235,15 @@ mod tests {
             .map(|target| target.trim_matches(['"', '\'']))
             .filter(|target| target.starts_with("images/"))
             .collect();
-        assert!(referenced.len() >= 3, "leaflet.css changed shape: {referenced:?}");
+        assert!(
+            referenced.len() >= 3,
+            "leaflet.css changed shape: {referenced:?}"
+        );
         for target in referenced {
-            assert!(lookup(target).is_some(), "leaflet.css refers to missing {target}");
+            assert!(
+                lookup(target).is_some(),
+                "leaflet.css refers to missing {target}"
+            );
         }
     }
 
@@ -226,7 +261,10 @@ mod tests {
         let first = url("no-such-file.css");
         assert_eq!(first, "/assets/no-such-file.css");
         let second = url("no-such-file.css");
-        assert!(std::ptr::eq(first, second), "the fallback should be interned");
+        assert!(
+            std::ptr::eq(first, second),
+            "the fallback should be interned"
+        );
         assert_eq!(lookup("no-such-file.css"), None);
     }
 
@@ -236,8 +274,14 @@ mod tests {
         let response = serve(Path(public.to_owned())).await;
         assert_eq!(response.status(), StatusCode::OK);
         let headers = response.headers();
-        assert_eq!(headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
-        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     }
 
@@ -256,7 +300,10 @@ mod tests {
         for name in ["htmx.min.js", "nope.js", "images/../app.css"] {
             let response = serve(Path(name.to_owned())).await;
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{name}");
-            assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert_eq!(
+                response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+                "nosniff"
+            );
         }
     }
 }
