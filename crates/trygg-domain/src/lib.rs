@@ -4,11 +4,13 @@
 //! boundary (`parse` constructors) so the rest of the system can trust them.
 
 pub mod account;
+pub mod area;
 pub mod audit;
 pub mod geo;
 pub mod id;
 pub mod invalid;
 pub mod organisation;
+pub mod place;
 pub mod policy;
 pub mod time;
 

@@ -444,8 +444,35 @@ fn area_geometry(
     feature: &Map<String, Value>,
     crs: ResolvedCrs,
 ) -> Result<MultiPolygon<f64>, GeoError> {
-    const EXPECTED: &str = "Polygon or MultiPolygon";
     let (kind, geometry) = geometry(index, feature)?;
+    polygons_of(index, kind, geometry, crs)
+}
+
+/// Reads one GeoJSON Polygon or MultiPolygon geometry object in WGS84 (as stored in the
+/// database or sent to the API) with the same checks as [`parse_areas`]; errors name
+/// feature 0.
+pub fn parse_area_geometry(geometry: &Value) -> Result<MultiPolygon<f64>, GeoError> {
+    let kind = geometry
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GeoError::MalformedFeature {
+            feature: 0,
+            reason: "the geometry has no \"type\"".to_owned(),
+        })?;
+    let crs = ResolvedCrs {
+        crs: Crs::Wgs84,
+        source: CrsSource::Default,
+    };
+    polygons_of(0, kind, geometry, crs)
+}
+
+fn polygons_of(
+    index: usize,
+    kind: &str,
+    geometry: &Value,
+    crs: ResolvedCrs,
+) -> Result<MultiPolygon<f64>, GeoError> {
+    const EXPECTED: &str = "Polygon or MultiPolygon";
     let raw: Vec<RawPolygon> = match kind {
         "Polygon" => vec![raw_polygon(index, 0, coordinates(index, kind, geometry)?)?],
         "MultiPolygon" => array(

@@ -6,6 +6,7 @@
 //!   into checked [`AreaFeature`]s and [`PlaceFeature`]s, refusing anything doubtful.
 //! * [`index`]: [`AreaIndex`] answers "which areas contain this point?" fast.
 //! * [`area`]: size in km², bounding box, neighbours and union of area polygons.
+//! * [`geojson`]: single GeoJSON geometries, as stored and served.
 //! * [`names`]: Swedish folding, collation and matching of place names for search.
 //!
 //! All polygons here are `geo::MultiPolygon<f64>` in WGS84 with x = longitude and
@@ -15,6 +16,7 @@
 pub mod area;
 pub mod crs;
 mod error;
+pub mod geojson;
 pub mod import;
 pub mod index;
 pub mod names;
