@@ -39,6 +39,15 @@ impl TestDb {
         }
     }
 
+    /// A handle on a database someone else created (and will drop), for raw access.
+    pub fn existing(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            _dir: None,
+            drop_pg: None,
+        }
+    }
+
     /// `None` when `TEST_DATABASE_URL` is not set (the test script always sets it).
     pub async fn postgres() -> Option<Self> {
         let base = std::env::var("TEST_DATABASE_URL")
@@ -204,7 +213,7 @@ impl TestDb {
     /// administrative database access could.
     pub async fn disable_audit_protection(&self) {
         let sql = if self.url.starts_with("sqlite:") {
-            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+            "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;"
         } else {
             "ALTER TABLE audit_log DISABLE TRIGGER USER;"
         };

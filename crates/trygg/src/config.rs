@@ -14,65 +14,77 @@ pub struct OptionDoc {
     pub env: &'static str,
     pub default: &'static str,
     pub doc: &'static str,
+    /// A valid TOML value for the commented line in `config example`.
+    pub sample: &'static str,
 }
 
 pub const OPTIONS: &[OptionDoc] = &[
     OptionDoc {
         key: "database_url",
+        sample: r#""sqlite://trygg.db""#,
         env: "TRYGG_DATABASE_URL",
         default: "\"sqlite://trygg.db\"",
         doc: "Where the data lives. `sqlite://FILE` (created if absent) for one server, or\n`postgres://USER:PASSWORD@HOST:5432/DB` for PostgreSQL and several instances.\nAlso `--database-url` on every command.",
     },
     OptionDoc {
         key: "listen",
+        sample: r#""127.0.0.1:8080""#,
         env: "TRYGG_LISTEN",
         default: "\"127.0.0.1:8080\"",
         doc: "Address and port `trygg serve` listens on. Also `--listen`.",
     },
     OptionDoc {
         key: "public_url",
+        sample: r#""https://trygg.example.se""#,
         env: "TRYGG_PUBLIC_URL",
         default: "(unset)",
         doc: "The address users reach Trygg at, e.g. \"https://trygg.linkoping.se\". Forms are only\naccepted from this origin. Unset: the request's own Host is trusted (single server).",
     },
     OptionDoc {
         key: "cookie_secure",
+        sample: r#"true"#,
         env: "TRYGG_COOKIE_SECURE",
         default: "true",
         doc: "Mark cookies Secure (HTTPS only) and send HSTS. Turn off only for plain-http\ndevelopment on your own machine.",
     },
     OptionDoc {
         key: "trust_forwarded_for",
+        sample: r#"false"#,
         env: "TRYGG_TRUST_FORWARDED_FOR",
         default: "false",
         doc: "Take the client address from X-Forwarded-For. Only behind a load balancer that sets\nit; otherwise clients could dodge the per-address login limit.",
     },
     OptionDoc {
         key: "audit_key_file",
+        sample: r#""/var/lib/trygg/trygg-audit.key""#,
         env: "TRYGG_AUDIT_KEY_FILE",
         default: "trygg-audit.key in the SQLite file's folder; ./trygg-audit.key for PostgreSQL",
         doc: "The secret key of the audit log's hash chain (at least 32 bytes). Created on first\nstart if missing and the log is empty. Keep it outside the database and its backups,\nand give every instance the same file. Losing it means the chain can no longer be verified.",
     },
     OptionDoc {
         key: "audit_key",
+        sample: r#""a secret of at least 32 characters…""#,
         env: "TRYGG_AUDIT_KEY",
         default: "(unset)",
         doc: "The audit key itself (at least 32 characters), instead of a file; for container secrets\nprefer TRYGG_AUDIT_KEY_FILE.",
     },
     OptionDoc {
         key: "map_tile_url",
+        sample: r#""https://tile.openstreetmap.org/{z}/{x}/{y}.png""#,
         env: "TRYGG_MAP_TILE_URL",
         default: "(unset)",
         doc: "Map tiles, e.g. \"https://tile.openstreetmap.org/{z}/{x}/{y}.png\". Unset: maps show\nTrygg's own area polygons on a plain background, which works offline.",
     },
     OptionDoc {
         key: "map_attribution",
+        sample: r#""© OpenStreetMap contributors""#,
         env: "TRYGG_MAP_ATTRIBUTION",
         default: "(unset)",
         doc: "Attribution text the tile provider requires, e.g. \"© OpenStreetMap contributors\".",
     },
     OptionDoc {
         key: "log_format",
+        sample: r#""text""#,
         env: "TRYGG_LOG_FORMAT",
         default: "\"text\"",
         doc: "`text` for people, `json` for log collectors. Verbosity with RUST_LOG (default info).",
@@ -260,11 +272,7 @@ pub fn example() -> String {
             "# Environment: {}. Default: {}.\n",
             o.env, o.default
         ));
-        out.push_str(&format!(
-            "# {} = {}\n",
-            o.key,
-            o.default.split(' ').next().unwrap_or("")
-        ));
+        out.push_str(&format!("# {} = {}\n", o.key, o.sample));
     }
     out
 }
@@ -296,7 +304,11 @@ mod tests {
         let uncommented: String = ex
             .lines()
             .filter_map(|l| l.strip_prefix("# "))
-            .filter(|l| l.contains(" = ") && !l.contains('(') && !l.starts_with("Every"))
+            .filter(|l| {
+                OPTIONS
+                    .iter()
+                    .any(|o| l.starts_with(&format!("{} = ", o.key)))
+            })
             .map(|l| format!("{l}\n"))
             .collect();
         let parsed: FileConfig = toml::from_str(&uncommented).unwrap();
