@@ -174,6 +174,14 @@ impl Trygg {
         self.db.user(id).await?.ok_or(Error::NotFound)
     }
 
+    /// The unit the signed-in user belongs to, for their own start page.
+    pub async fn own_unit(&self, actor: &crate::Actor) -> Result<Option<Unit>> {
+        match actor.user.unit_id {
+            Some(u) => Ok(self.db.unit(u).await?),
+            None => Ok(None),
+        }
+    }
+
     /// All units of all organisations, for choosing a user's unit.
     pub async fn all_units(&self, caller: &Caller) -> Result<Vec<Unit>> {
         caller.require(Action::ReadDirectory)?;

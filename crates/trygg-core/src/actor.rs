@@ -33,6 +33,8 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub enum Caller {
     User(Box<Actor>),
+    /// Nobody signed in: every policy check refuses.
+    Anonymous,
     System,
 }
 
@@ -41,6 +43,7 @@ impl Caller {
     pub fn require(&self, action: Action) -> Result<Grant> {
         match self {
             Self::System => Ok(Grant::Any),
+            Self::Anonymous => Err(Error::Unauthenticated),
             Self::User(a) => match policy::best_grant(&a.user.roles, action) {
                 Grant::Deny => Err(Error::Forbidden),
                 g => Ok(g),
@@ -51,7 +54,7 @@ impl Caller {
     pub fn actor(&self) -> Option<&Actor> {
         match self {
             Self::User(a) => Some(a),
-            Self::System => None,
+            Self::Anonymous | Self::System => None,
         }
     }
 }

@@ -47,9 +47,7 @@ impl Ctx {
     pub fn caller(&self) -> Caller {
         match &self.actor {
             Some(a) => Caller::User(Box::new(a.clone())),
-            // Handlers only see anonymous contexts on public routes, where no use case
-            // that needs a caller runs; an anonymous caller must never become `System`.
-            None => Caller::User(Box::new(anonymous())),
+            None => Caller::Anonymous,
         }
     }
 
@@ -59,35 +57,6 @@ impl Ctx {
 
     pub fn session_cookie_name(&self) -> &'static str {
         session_cookie(self.cookie_secure)
-    }
-}
-
-/// An actor without roles: every policy check refuses it.
-fn anonymous() -> Actor {
-    use trygg_domain::id::{OrganisationId, SessionId, UserId};
-    use trygg_domain::organisation::OrganisationKind;
-    use trygg_domain::time::Instant;
-    Actor {
-        user: trygg_store::User {
-            id: UserId(0),
-            organisation_id: OrganisationId(0),
-            unit_id: None,
-            email: String::new(),
-            name: String::new(),
-            password_hash: String::new(),
-            roles: Vec::new(),
-            disabled: true,
-            created_at: Instant(0),
-        },
-        organisation: trygg_store::Organisation {
-            id: OrganisationId(0),
-            name: String::new(),
-            kind: OrganisationKind::Ovrig,
-            is_home: false,
-            created_at: Instant(0),
-        },
-        csrf_token: String::new(),
-        session_id: SessionId(0),
     }
 }
 

@@ -20,18 +20,8 @@ pub async fn page(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     ctx: Ctx,
 ) -> PageResult {
-    use trygg_store::Store;
     let actor = ctx.actor()?;
-    let unit = match actor.user.unit_id {
-        Some(u) => state
-            .trygg
-            .db
-            .unit(u)
-            .await
-            .map_err(trygg_core::Error::from)?
-            .map(|u| u.name),
-        None => None,
-    };
+    let unit = state.trygg.own_unit(actor).await?.map(|u| u.name);
     let shell = Shell::new(&ctx, ctx.lang.t("start-title"));
     let roles = actor.user.roles.iter().map(|r| shell.role(r)).collect();
     Ok(render(&StartPage {
