@@ -82,6 +82,7 @@ impl TestDb {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // a name, not a rule that depends on time
 fn random_suffix() -> String {
     // Process id and counter are unique on one machine; the time keeps reruns apart
     // should a crashed run have left a database behind.
