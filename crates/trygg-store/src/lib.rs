@@ -19,8 +19,9 @@ pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+use trygg_domain::area::AreaKind;
 use trygg_domain::audit::{AuditDraft, AuditEntry, AuditKey};
-use trygg_domain::id::{OrganisationId, SessionId, UnitId, UserId};
+use trygg_domain::id::{AreaId, OrganisationId, PlaceId, SessionId, UnitId, UserId};
 use trygg_domain::time::Instant;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -72,6 +73,41 @@ pub trait Store {
     async fn append_audit(&self, audit: AuditDraft) -> Result<i64>;
     /// Up to `limit` entries with sequence numbers above `after`, in order.
     async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+
+    /// A number that changes whenever any area changes: a cheap staleness check for
+    /// in-memory area indexes, also across instances.
+    async fn area_revision(&self) -> Result<i64>;
+    /// Writes a batch of areas of one kind in one transaction, all or nothing. A code
+    /// not yet current is created; a current one with the same name, geometry text and
+    /// members is left alone; otherwise its current version is closed (`valid_to =
+    /// at`) and a new version inserted. One audit entry records the import, with the
+    /// counts added to its detail; an import that changes nothing writes nothing, not
+    /// even the audit entry.
+    async fn import_areas(&self, import: &AreaImport, audit: AuditDraft) -> Result<ImportCounts>;
+    /// The current areas, of one kind or all, ordered by kind and code.
+    async fn current_areas(&self, kind: Option<AreaKind>) -> Result<Vec<AreaInfo>>;
+    /// Like [`current_areas`](Store::current_areas), with geometries and members.
+    async fn current_areas_with_geometry(&self, kind: Option<AreaKind>) -> Result<Vec<Area>>;
+    /// One version of an area, current or not.
+    async fn area(&self, id: AreaId) -> Result<Option<Area>>;
+    /// Every version of the area with this kind and code, oldest first.
+    async fn area_versions(&self, kind: AreaKind, code: &str) -> Result<Vec<AreaInfo>>;
+
+    /// All places, by name. Search (Swedish folding and order) is done by the caller
+    /// with `trygg_domain::geo::names`, which SQL collations cannot express.
+    async fn places(&self) -> Result<Vec<Place>>;
+    async fn place(&self, id: PlaceId) -> Result<Option<Place>>;
+    /// The places whose point lies in the area.
+    async fn places_in_area(&self, area: AreaId) -> Result<Vec<Place>>;
+    async fn create_place(&self, new: &NewPlace, audit: AuditDraft) -> Result<PlaceId>;
+    /// Replaces a place's values and areas.
+    async fn update_place(&self, id: PlaceId, new: &NewPlace, audit: AuditDraft) -> Result<()>;
+    /// Writes a batch of places in one transaction (see [`PlaceImport`] for matching);
+    /// one audit entry if anything was created or changed.
+    async fn import_places(&self, import: &PlaceImport, audit: AuditDraft) -> Result<ImportCounts>;
+    /// Replaces the areas of the given places (after the areas changed). Not audited:
+    /// it is derived data, recomputed from audited areas and places.
+    async fn set_place_areas(&self, located: &[(PlaceId, Vec<AreaId>)]) -> Result<()>;
 }
 
 /// The configured backend. An enum rather than `dyn Store` keeps every call static and
@@ -177,6 +213,19 @@ delegate! {
     fn attempts_from_ip_since(&self, ip: &str, since: Instant) -> Result<i64>;
     fn append_audit(&self, audit: AuditDraft) -> Result<i64>;
     fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    fn area_revision(&self) -> Result<i64>;
+    fn import_areas(&self, import: &AreaImport, audit: AuditDraft) -> Result<ImportCounts>;
+    fn current_areas(&self, kind: Option<AreaKind>) -> Result<Vec<AreaInfo>>;
+    fn current_areas_with_geometry(&self, kind: Option<AreaKind>) -> Result<Vec<Area>>;
+    fn area(&self, id: AreaId) -> Result<Option<Area>>;
+    fn area_versions(&self, kind: AreaKind, code: &str) -> Result<Vec<AreaInfo>>;
+    fn places(&self) -> Result<Vec<Place>>;
+    fn place(&self, id: PlaceId) -> Result<Option<Place>>;
+    fn places_in_area(&self, area: AreaId) -> Result<Vec<Place>>;
+    fn create_place(&self, new: &NewPlace, audit: AuditDraft) -> Result<PlaceId>;
+    fn update_place(&self, id: PlaceId, new: &NewPlace, audit: AuditDraft) -> Result<()>;
+    fn import_places(&self, import: &PlaceImport, audit: AuditDraft) -> Result<ImportCounts>;
+    fn set_place_areas(&self, located: &[(PlaceId, Vec<AreaId>)]) -> Result<()>;
 }
 
 /// The migration names of each backend, for the test that keeps the folders in step.

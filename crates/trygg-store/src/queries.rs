@@ -11,8 +11,10 @@ macro_rules! impl_store {
         use sqlx::Row as _;
         use trygg_domain::account::Role;
         use trygg_domain::audit::{self, AuditDraft, AuditEntry};
-        use trygg_domain::id::{OrganisationId, SessionId, UnitId, UserId};
+        use trygg_domain::area::AreaKind;
+        use trygg_domain::id::{AreaId, OrganisationId, PlaceId, SessionId, UnitId, UserId};
         use trygg_domain::organisation::OrganisationKind;
+        use trygg_domain::place::PlaceKind;
         use trygg_domain::time::Instant;
         use $crate::model::*;
         use $crate::{Result, StoreError};
@@ -145,6 +147,230 @@ macro_rules! impl_store {
             if draft.object_id.is_none() {
                 draft.object_id = Some(id.to_string());
             }
+            draft
+        }
+
+
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        const AREA_INFO_COLUMNS: &str = "id, kind, code, name, min_lon, min_lat, max_lon, max_lat, area_km2, valid_from, valid_to";
+        const PLACE_COLUMNS: &str = "id, name, kind, lat, lon, polygon, aliases, created_at, updated_at";
+
+        fn area_info_from(r: &Row) -> Result<AreaInfo> {
+            let kind: String = r.try_get("kind")?;
+            Ok(AreaInfo {
+                id: AreaId(r.try_get("id")?),
+                kind: AreaKind::parse(&kind).map_err(|_| StoreError::Corrupt("areas.kind"))?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                bbox: Bbox {
+                    min_lon: r.try_get("min_lon")?,
+                    min_lat: r.try_get("min_lat")?,
+                    max_lon: r.try_get("max_lon")?,
+                    max_lat: r.try_get("max_lat")?,
+                },
+                area_km2: r.try_get("area_km2")?,
+                valid_from: Instant(r.try_get("valid_from")?),
+                valid_to: r.try_get::<Option<i64>, _>("valid_to")?.map(Instant),
+            })
+        }
+
+        /// Members of the given areas, by area id, each list sorted.
+        async fn members_of(conn: &mut Conn, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<AreaRef>>> {
+            let mut by_area: std::collections::HashMap<i64, Vec<AreaRef>> = Default::default();
+            if ids.is_empty() {
+                return Ok(by_area);
+            }
+            // One query for all (a handful of unions at most have members); filtered here.
+            let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            let rows = sqlx::query("SELECT area_id, member_kind, member_code FROM area_members")
+                .fetch_all(&mut *conn)
+                .await?;
+            for r in rows {
+                let area_id: i64 = r.try_get("area_id")?;
+                if !wanted.contains(&area_id) {
+                    continue;
+                }
+                let kind: String = r.try_get("member_kind")?;
+                by_area.entry(area_id).or_default().push(AreaRef {
+                    kind: AreaKind::parse(&kind).map_err(|_| StoreError::Corrupt("area_members.member_kind"))?,
+                    code: r.try_get("member_code")?,
+                });
+            }
+            for members in by_area.values_mut() {
+                members.sort();
+            }
+            Ok(by_area)
+        }
+
+        async fn areas_with_geometry(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Area>> {
+            let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+            let mut members = members_of(conn, &ids).await?;
+            rows.iter()
+                .map(|r| {
+                    let info = area_info_from(r)?;
+                    Ok(Area {
+                        geometry: r.try_get("geometry")?,
+                        members: members.remove(&info.id.0).unwrap_or_default(),
+                        info,
+                    })
+                })
+                .collect()
+        }
+
+        fn sorted_refs(refs: &[AreaRef]) -> Vec<AreaRef> {
+            let mut refs = refs.to_vec();
+            refs.sort();
+            refs.dedup();
+            refs
+        }
+
+        async fn insert_area(tx: &mut Tx, kind: AreaKind, at: Instant, area: &NewArea) -> Result<i64> {
+            let row = sqlx::query(
+                "INSERT INTO areas (kind, code, name, geometry, min_lon, min_lat, max_lon, max_lat, area_km2, valid_from, valid_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL) RETURNING id",
+            )
+            .bind(kind.code())
+            .bind(area.code.as_str())
+            .bind(&area.name)
+            .bind(&area.geometry)
+            .bind(area.bbox.min_lon)
+            .bind(area.bbox.min_lat)
+            .bind(area.bbox.max_lon)
+            .bind(area.bbox.max_lat)
+            .bind(area.area_km2)
+            .bind(at.micros())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "areas_current_kind_code"))?;
+            let id: i64 = row.try_get("id")?;
+            for member in sorted_refs(&area.members) {
+                sqlx::query("INSERT INTO area_members (area_id, member_kind, member_code) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(member.kind.code())
+                    .bind(&member.code)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(id)
+        }
+
+        fn place_from(r: &Row, area_ids: Vec<AreaId>) -> Result<Place> {
+            let kind: String = r.try_get("kind")?;
+            let aliases: String = r.try_get("aliases")?;
+            Ok(Place {
+                id: PlaceId(r.try_get("id")?),
+                name: r.try_get("name")?,
+                kind: PlaceKind::parse(&kind).map_err(|_| StoreError::Corrupt("places.kind"))?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+                polygon: r.try_get("polygon")?,
+                aliases: serde_json::from_str(&aliases).map_err(|_| StoreError::Corrupt("places.aliases"))?,
+                area_ids,
+                created_at: Instant(r.try_get("created_at")?),
+                updated_at: Instant(r.try_get("updated_at")?),
+            })
+        }
+
+        /// The areas of every place, by place id, each list ascending.
+        async fn all_place_areas(conn: &mut Conn) -> Result<std::collections::HashMap<i64, Vec<AreaId>>> {
+            let rows = sqlx::query("SELECT place_id, area_id FROM place_areas ORDER BY place_id, area_id")
+                .fetch_all(&mut *conn)
+                .await?;
+            let mut by_place: std::collections::HashMap<i64, Vec<AreaId>> = Default::default();
+            for r in rows {
+                by_place.entry(r.try_get("place_id")?).or_default().push(AreaId(r.try_get("area_id")?));
+            }
+            Ok(by_place)
+        }
+
+        async fn places_from(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Place>> {
+            let mut areas = all_place_areas(conn).await?;
+            rows.iter()
+                .map(|r| {
+                    let id: i64 = r.try_get("id")?;
+                    place_from(r, areas.remove(&id).unwrap_or_default())
+                })
+                .collect()
+        }
+
+        fn aliases_json(aliases: &[String]) -> Result<String> {
+            serde_json::to_string(aliases).map_err(|_| StoreError::Corrupt("places.aliases"))
+        }
+
+        async fn replace_place_areas(tx: &mut Tx, id: i64, area_ids: &[AreaId]) -> Result<()> {
+            sqlx::query("DELETE FROM place_areas WHERE place_id = $1").bind(id).execute(&mut **tx).await?;
+            let mut ids: Vec<i64> = area_ids.iter().map(|a| a.0).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for area_id in ids {
+                sqlx::query("INSERT INTO place_areas (place_id, area_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(area_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        async fn insert_place(tx: &mut Tx, new: &NewPlace) -> Result<i64> {
+            let row = sqlx::query(
+                "INSERT INTO places (name, kind, lat, lon, polygon, aliases, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(&new.name)
+            .bind(new.kind.as_str())
+            .bind(new.lat)
+            .bind(new.lon)
+            .bind(new.polygon.as_deref())
+            .bind(aliases_json(&new.aliases)?)
+            .bind(new.at.micros())
+            .fetch_one(&mut **tx)
+            .await?;
+            let id: i64 = row.try_get("id")?;
+            replace_place_areas(tx, id, &new.area_ids).await?;
+            Ok(id)
+        }
+
+        /// Writes a place's new values; `false` if there is no such place.
+        async fn write_place(tx: &mut Tx, id: i64, new: &NewPlace) -> Result<bool> {
+            let done = sqlx::query(
+                "UPDATE places SET name = $1, kind = $2, lat = $3, lon = $4, polygon = $5, aliases = $6, updated_at = $7 \
+                 WHERE id = $8",
+            )
+            .bind(&new.name)
+            .bind(new.kind.as_str())
+            .bind(new.lat)
+            .bind(new.lon)
+            .bind(new.polygon.as_deref())
+            .bind(aliases_json(&new.aliases)?)
+            .bind(new.at.micros())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            replace_place_areas(tx, id, &new.area_ids).await?;
+            Ok(true)
+        }
+
+        /// The draft's detail with the counts of an import added (the detail is a JSON
+        /// object by convention; anything else is kept and wrapped).
+        fn with_counts(mut draft: AuditDraft, counts: ImportCounts) -> AuditDraft {
+            let mut detail = match serde_json::from_str::<serde_json::Value>(&draft.detail) {
+                Ok(serde_json::Value::Object(map)) => map,
+                Ok(other) => {
+                    let mut map = serde_json::Map::new();
+                    map.insert("detail".into(), other);
+                    map
+                }
+                Err(_) => serde_json::Map::new(),
+            };
+            detail.insert("created".into(), counts.created.into());
+            detail.insert("updated".into(), counts.updated.into());
+            detail.insert("unchanged".into(), counts.unchanged.into());
+            draft.detail = serde_json::Value::Object(detail).to_string();
             draft
         }
 
@@ -465,6 +691,227 @@ macro_rules! impl_store {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(audit_from).collect()
+            }
+
+            async fn area_revision(&self) -> Result<i64> {
+                let row = sqlx::query("SELECT revision FROM area_revision WHERE id = 1").fetch_one(&self.pool).await?;
+                Ok(row.try_get("revision")?)
+            }
+
+            async fn import_areas(&self, import: &AreaImport, audit: AuditDraft) -> Result<ImportCounts> {
+                let mut seen = std::collections::HashSet::new();
+                if !import.areas.iter().all(|a| seen.insert(a.code.as_str())) {
+                    return Err(StoreError::Conflict { constraint: "areas_duplicate_code_in_import" });
+                }
+                let mut tx = self.begin_write().await?;
+                // Taking the revision row first serialises imports (PostgreSQL locks the
+                // row; SQLite already holds the write lock), so two imports of the same
+                // kind cannot both decide to create a code.
+                sqlx::query("UPDATE area_revision SET revision = revision + 1 WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let mut counts = ImportCounts::default();
+                for area in &import.areas {
+                    let current = sqlx::query(
+                        "SELECT id, name, geometry FROM areas WHERE kind = $1 AND code = $2 AND valid_to IS NULL",
+                    )
+                    .bind(import.kind.code())
+                    .bind(area.code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match current {
+                        None => {
+                            insert_area(&mut tx, import.kind, import.at, area).await?;
+                            counts.created += 1;
+                        }
+                        Some(row) => {
+                            let id: i64 = row.try_get("id")?;
+                            let name: String = row.try_get("name")?;
+                            let geometry: String = row.try_get("geometry")?;
+                            let members = members_of(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
+                            if name == area.name && geometry == area.geometry && members == sorted_refs(&area.members) {
+                                counts.unchanged += 1;
+                                continue;
+                            }
+                            sqlx::query("UPDATE areas SET valid_to = $1 WHERE id = $2")
+                                .bind(import.at.micros())
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                            insert_area(&mut tx, import.kind, import.at, area).await?;
+                            counts.updated += 1;
+                        }
+                    }
+                }
+                if !counts.changed() {
+                    tx.rollback().await?;
+                    return Ok(counts);
+                }
+                append(&mut tx, &self.key, &with_counts(audit, counts)).await?;
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            async fn current_areas(&self, kind: Option<AreaKind>) -> Result<Vec<AreaInfo>> {
+                let rows = match kind {
+                    Some(k) => {
+                        let sql = sqlx::AssertSqlSafe(format!(
+                            "SELECT {AREA_INFO_COLUMNS} FROM areas WHERE valid_to IS NULL AND kind = $1 ORDER BY kind, code"
+                        ));
+                        sqlx::query(sql).bind(k.code()).fetch_all(&self.pool).await?
+                    }
+                    None => {
+                        let sql = sqlx::AssertSqlSafe(format!(
+                            "SELECT {AREA_INFO_COLUMNS} FROM areas WHERE valid_to IS NULL ORDER BY kind, code"
+                        ));
+                        sqlx::query(sql).fetch_all(&self.pool).await?
+                    }
+                };
+                rows.iter().map(area_info_from).collect()
+            }
+
+            async fn current_areas_with_geometry(&self, kind: Option<AreaKind>) -> Result<Vec<Area>> {
+                let mut conn = self.pool.acquire().await?;
+                let rows = match kind {
+                    Some(k) => {
+                        let sql = sqlx::AssertSqlSafe(format!(
+                            "SELECT {AREA_INFO_COLUMNS}, geometry FROM areas WHERE valid_to IS NULL AND kind = $1 ORDER BY kind, code"
+                        ));
+                        sqlx::query(sql).bind(k.code()).fetch_all(&mut *conn).await?
+                    }
+                    None => {
+                        let sql = sqlx::AssertSqlSafe(format!(
+                            "SELECT {AREA_INFO_COLUMNS}, geometry FROM areas WHERE valid_to IS NULL ORDER BY kind, code"
+                        ));
+                        sqlx::query(sql).fetch_all(&mut *conn).await?
+                    }
+                };
+                areas_with_geometry(&mut conn, rows).await
+            }
+
+            async fn area(&self, id: AreaId) -> Result<Option<Area>> {
+                let mut conn = self.pool.acquire().await?;
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {AREA_INFO_COLUMNS}, geometry FROM areas WHERE id = $1"));
+                let rows = sqlx::query(sql).bind(id.0).fetch_all(&mut *conn).await?;
+                Ok(areas_with_geometry(&mut conn, rows).await?.into_iter().next())
+            }
+
+            async fn area_versions(&self, kind: AreaKind, code: &str) -> Result<Vec<AreaInfo>> {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {AREA_INFO_COLUMNS} FROM areas WHERE kind = $1 AND code = $2 ORDER BY valid_from, id"
+                ));
+                let rows = sqlx::query(sql).bind(kind.code()).bind(code).fetch_all(&self.pool).await?;
+                rows.iter().map(area_info_from).collect()
+            }
+
+            async fn places(&self) -> Result<Vec<Place>> {
+                let mut conn = self.pool.acquire().await?;
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {PLACE_COLUMNS} FROM places ORDER BY name, id"));
+                let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+                places_from(&mut conn, rows).await
+            }
+
+            async fn place(&self, id: PlaceId) -> Result<Option<Place>> {
+                let mut conn = self.pool.acquire().await?;
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1"));
+                let Some(row) = sqlx::query(sql).bind(id.0).fetch_optional(&mut *conn).await? else {
+                    return Ok(None);
+                };
+                let areas = sqlx::query("SELECT area_id FROM place_areas WHERE place_id = $1 ORDER BY area_id")
+                    .bind(id.0)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| Ok(AreaId(r.try_get("area_id")?)))
+                    .collect::<Result<Vec<_>>>()?;
+                place_from(&row, areas).map(Some)
+            }
+
+            async fn places_in_area(&self, area: AreaId) -> Result<Vec<Place>> {
+                let mut conn = self.pool.acquire().await?;
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {PLACE_COLUMNS} FROM places WHERE id IN (SELECT place_id FROM place_areas WHERE area_id = $1) ORDER BY name, id"
+                ));
+                let rows = sqlx::query(sql).bind(area.0).fetch_all(&mut *conn).await?;
+                places_from(&mut conn, rows).await
+            }
+
+            async fn create_place(&self, new: &NewPlace, audit: AuditDraft) -> Result<PlaceId> {
+                let mut tx = self.begin_write().await?;
+                let id = insert_place(&mut tx, new).await?;
+                append(&mut tx, &self.key, &with_object(audit, id)).await?;
+                tx.commit().await?;
+                Ok(PlaceId(id))
+            }
+
+            async fn update_place(&self, id: PlaceId, new: &NewPlace, audit: AuditDraft) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                if !write_place(&mut tx, id.0, new).await? {
+                    return Err(StoreError::NotFound);
+                }
+                append(&mut tx, &self.key, &with_object(audit, id.0)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_places(&self, import: &PlaceImport, audit: AuditDraft) -> Result<ImportCounts> {
+                let mut tx = self.begin_write().await?;
+                let sql = sqlx::AssertSqlSafe(format!("SELECT {PLACE_COLUMNS} FROM places ORDER BY id"));
+                let rows = sqlx::query(sql).fetch_all(&mut *tx).await?;
+                let existing = places_from(&mut tx, rows).await?;
+                // Existing places by (kind, name), in id order: each imported place takes
+                // the first one not yet taken.
+                let mut queues: std::collections::HashMap<(String, String), std::collections::VecDeque<Place>> =
+                    Default::default();
+                for place in existing {
+                    queues
+                        .entry((place.kind.as_str().to_owned(), place.name.clone()))
+                        .or_default()
+                        .push_back(place);
+                }
+                let mut counts = ImportCounts::default();
+                for new in &import.places {
+                    let key = (new.kind.as_str().to_owned(), new.name.clone());
+                    match queues.get_mut(&key).and_then(|q| q.pop_front()) {
+                        None => {
+                            insert_place(&mut tx, new).await?;
+                            counts.created += 1;
+                        }
+                        Some(old) => {
+                            let mut areas = new.area_ids.clone();
+                            areas.sort_unstable();
+                            areas.dedup();
+                            let same = old.lat == new.lat
+                                && old.lon == new.lon
+                                && old.polygon == new.polygon
+                                && old.aliases == new.aliases;
+                            if same && old.area_ids == areas {
+                                counts.unchanged += 1;
+                            } else if same {
+                                // Only the derived areas differ: fix them, not a change.
+                                replace_place_areas(&mut tx, old.id.0, &areas).await?;
+                                counts.unchanged += 1;
+                            } else {
+                                write_place(&mut tx, old.id.0, new).await?;
+                                counts.updated += 1;
+                            }
+                        }
+                    }
+                }
+                if counts.changed() {
+                    append(&mut tx, &self.key, &with_counts(audit, counts)).await?;
+                }
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            async fn set_place_areas(&self, located: &[(PlaceId, Vec<AreaId>)]) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for (place, areas) in located {
+                    replace_place_areas(&mut tx, place.0, areas).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

@@ -4,6 +4,7 @@
 
 mod audit;
 mod directory;
+mod geography;
 mod sessions;
 mod setup;
 
