@@ -12,14 +12,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# npm ci when node_modules is missing or older than the lockfile (a pulled dependency
-# change). npm writes node_modules/.package-lock.json on every install, so its age is
-# the age of the install.
-installed=web/node_modules/.package-lock.json
-if [[ ! -f "$installed" || web/package-lock.json -nt "$installed" ]]; then
-  echo "==> npm ci --prefix web"
-  npm ci --prefix web --no-audit --no-fund
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ensure_npm_packages
 
 chromium_bin="${CHROMIUM_BIN:-/usr/bin/chromium}"
 if [[ ! -x "$chromium_bin" ]]; then

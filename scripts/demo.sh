@@ -10,11 +10,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-installed=web/node_modules/.package-lock.json
-if [[ ! -f "$installed" || web/package-lock.json -nt "$installed" ]]; then
-  echo "==> npm ci --prefix web"
-  npm ci --prefix web --no-audit --no-fund
-fi
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ensure_npm_packages
 
 echo "==> cargo build --release -p trygg"
 cargo build --release --locked -p trygg

@@ -31,13 +31,10 @@ if ! pg_isready -d "$TEST_DATABASE_URL" -q; then
 fi
 echo "ready"
 
-step "npm ci --prefix web (browser assets and test tools, from the lockfile)"
-installed=web/node_modules/.package-lock.json
-if [[ ! -f "$installed" || web/package-lock.json -nt "$installed" ]]; then
-  npm ci --prefix web --no-audit --no-fund
-else
-  echo "up to date"
-fi
+step "npm packages (browser assets and test tools, from web/package-lock.json)"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+ensure_npm_packages
 
 step "chromium"
 if [[ ! -x /usr/bin/chromium ]]; then
