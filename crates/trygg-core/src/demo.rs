@@ -1,4 +1,5 @@
-//! The Linköping demo: the municipality, its partners and one user per role.
+//! The Linköping demo: the municipality, its partners and one user per role, and its
+//! geography (see [`crate::geography::demo`]).
 
 use trygg_domain::account::Role;
 use trygg_domain::organisation::OrganisationKind;
@@ -172,6 +173,22 @@ impl Trygg {
                 organisation: org.name,
             });
         }
+        let geography = self.load_demo_geography().await?;
+        for (kind, counts) in &geography.areas {
+            tracing::info!(
+                kind = kind.code(),
+                created = counts.created,
+                updated = counts.updated,
+                unchanged = counts.unchanged,
+                "demo areas"
+            );
+        }
+        tracing::info!(
+            created = geography.places.created,
+            updated = geography.places.updated,
+            unchanged = geography.places.unchanged,
+            "demo places"
+        );
         Ok(logins)
     }
 }

@@ -43,6 +43,10 @@ pub enum Error {
     /// A rule of the domain refused the change (e.g. disabling one's own account).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// A geography input (an import file, a geometry) was refused; the error names the
+    /// feature and the reason, and its code is the geography module's stable code.
+    #[error("{0}")]
+    Geo(trygg_domain::geo::GeoError),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -60,6 +64,7 @@ impl From<StoreError> for Error {
                 "organisations_name_key" => "organisation_name_taken",
                 "organisations_one_home" => "home_organisation_exists",
                 "units_org_name_key" => "unit_name_taken",
+                "areas_current_kind_code" | "areas_duplicate_code_in_import" => "area_code_taken",
                 other => other,
             }),
             other => Self::Store(other),
@@ -83,6 +88,7 @@ impl Error {
             Self::AlreadyInitialised => "already_initialised",
             Self::NotInitialised => "not_initialised",
             Self::Refused(c) => c,
+            Self::Geo(g) => g.code(),
             Self::Store(_) | Self::Internal(_) => "internal",
         }
     }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 mod error;
+pub mod geography;
 pub mod secret;
 
 pub use actor::{Actor, Caller, RequestMeta};
@@ -55,6 +56,8 @@ pub struct Trygg {
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
+    /// The in-memory index of the current areas (see [`geography`]).
+    geo: geography::GeoCache,
 }
 
 impl Trygg {
@@ -63,6 +66,7 @@ impl Trygg {
             db,
             clock,
             settings,
+            geo: geography::GeoCache::default(),
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct ErrorInfo {
 /// The status for each error; the only place that decides it.
 pub fn status_of(e: &Error) -> StatusCode {
     match e {
-        Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Invalid(_) | Error::Geo(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Unauthenticated | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
         Error::Forbidden => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,

@@ -1,0 +1,4 @@
+//! Use-case tests of trygg-core, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod geography;
