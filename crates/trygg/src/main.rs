@@ -1,6 +1,7 @@
 //! `trygg`: the web server, API and command-line tool of Trygg in one binary.
 
 mod config;
+mod geography;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -67,6 +68,12 @@ enum Command {
     Config(ConfigCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Import data from files (areas, places).
+    #[command(subcommand)]
+    Import(geography::ImportCommand),
+    /// Look up areas: which contain a point, which exist.
+    #[command(subcommand)]
+    Areas(geography::AreasCommand),
 }
 
 #[derive(Subcommand)]
@@ -217,6 +224,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             ExitCode::SUCCESS
         }
+        Command::Import(command) => geography::import(&trygg, command).await?,
+        Command::Areas(command) => geography::areas(&trygg, command).await?,
         Command::Config(_) | Command::Openapi => ExitCode::SUCCESS,
     };
     trygg.db.close().await;
@@ -304,7 +313,7 @@ fn read_password() -> Result<String> {
 }
 
 /// A plain-language line for an error at the terminal.
-fn describe(e: &trygg_core::Error) -> String {
+pub(crate) fn describe(e: &trygg_core::Error) -> String {
     use trygg_core::Error::*;
     match e {
         Invalid(i) => format!("{} is not valid: {}", i.field, i.code),
