@@ -8,6 +8,7 @@ pub mod area;
 pub mod audit;
 pub mod geo;
 pub mod id;
+pub mod incident;
 pub mod invalid;
 pub mod organisation;
 pub mod place;
