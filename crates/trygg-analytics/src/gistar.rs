@@ -1,0 +1,770 @@
+//! Getis-Ord Gi* hot spots.
+//!
+//! # The statistic
+//!
+//! For cells `i = 1…n` with values `xᵢ` (incident counts) and binary weights `wᵢⱼ ∈ {0, 1}`
+//! that include the cell itself (`wᵢᵢ = 1`: queen neighbours on a square grid, the k = 1
+//! ring on H3), Getis & Ord ("The analysis of spatial association by use of distance
+//! statistics", *Geographical Analysis* 24, 1992) define `Gᵢ* = Σⱼ wᵢⱼ xⱼ / Σⱼ xⱼ`. Its
+//! standardised form (Ord & Getis, "Local spatial autocorrelation statistics:
+//! distributional issues and an application", *Geographical Analysis* 27, 1995, eq. 14)
+//! is the z-score
+//!
+//! ```text
+//!            Lᵢ − x̄·Wᵢ                    Lᵢ = Σⱼ wᵢⱼ xⱼ      (the cell and its neighbours)
+//! zᵢ = ─────────────────────────────      Wᵢ = Σⱼ wᵢⱼ         (their number, self included)
+//!      S·√[(n·Wᵢ − Wᵢ²) / (n − 1)]        x̄ = Σⱼ xⱼ / n,  S² = Σⱼ xⱼ² / n − x̄²
+//! ```
+//!
+//! (with binary weights `Σⱼ wᵢⱼ² = Wᵢ`). This is the form ArcGIS's Hot Spot Analysis
+//! reports and the one PySAL's `esda.G_Local(y, w, transform="B", star=True)` computes as
+//! `(Gᵢ − E[Gᵢ]) / √Var[Gᵢ]` with `E[Gᵢ] = Wᵢ/n` and
+//! `Var[Gᵢ] = Wᵢ(n − Wᵢ)/(n − 1) · S²/(n x̄)²`; the two are algebraically identical, and
+//! `tools/reference` checks that they agree to 10⁻⁹ on grids up to 300 × 300. `S` is the
+//! population standard deviation (divisor n), as in both. It is computed here in two
+//! passes (`Σ(x − x̄)²/n`) rather than as `Σx²/n − x̄²`, which loses digits when the mean
+//! is large against the spread.
+//!
+//! The p-value is two-sided under the normal approximation, `p = 2·(1 − Φ(|z|))`. Cells
+//! where the statistic has no variance — all values equal, or a cell whose neighbourhood
+//! is the whole study area — get `z = 0, p = 1`: no evidence either way.
+//!
+//! # Bins
+//!
+//! As ArcGIS's `Gi_Bin`: ±3, ±2, ±1 for a hot (+) or cold (−) spot at 99, 95 and 90 %
+//! confidence, 0 otherwise. Without correction a cell is at confidence `1 − α` when
+//! `p ≤ α`. With the false discovery rate correction (on by default, as it should be
+//! when thousands of cells are tested at once) the cut-off for each level is the
+//! Benjamini–Hochberg one over all cells' p-values (see [`crate::significance`]); this is
+//! how ArcGIS applies its FDR option.
+//!
+//! # Permutation inference (optional)
+//!
+//! The normal approximation is poor for sparse counts. With `R` permutations the crate
+//! follows PySAL's conditional randomisation (Anselin, "Local indicators of spatial
+//! association — LISA", *Geographical Analysis* 27, 1995): cell `i` keeps its own value,
+//! and its `Wᵢ − 1` neighbours are replaced by a random draw without replacement from the
+//! other `n − 1` values, `R` times. The statistic is folded about the mean of the
+//! simulated values, as `esda`'s `alternative="folded"`:
+//!
+//! ```text
+//! p_simᵢ = (#{r : |Gᵢ⁽ʳ⁾ − Ḡᵢ| ≥ |Gᵢ − Ḡᵢ|} + 1) / (R + 1),   Ḡᵢ = mean of the Gᵢ⁽ʳ⁾
+//! ```
+//!
+//! a two-sided pseudo p-value whose smallest value is `1/(R + 1)`. (`esda.G_Local`'s own
+//! default, `alternative="directed"`, instead counts the one tail the observation lies
+//! in, which halves the p-value; Trygg does not use it.) Ties count as extreme, which
+//! keeps the test valid for counts. The sign of a permutation bin is the side of `Ḡᵢ`
+//! the observation lies on.
+//!
+//! The reference distribution of a cell depends only on its number of neighbours and its
+//! own value (the pool is "all values but one copy of mine"), so cells that share both
+//! share one simulated distribution, drawn once from a stream seeded by (seed, neighbour
+//! count, value). That is statistically the same test and makes 999 permutations of a
+//! count grid cost a few hundred draws per distinct count instead of per cell; PySAL
+//! likewise reuses one set of permuted indices for every cell. Results depend only on
+//! the seed, never on the order of cells or on the machine.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::AnalyticsError;
+use crate::grid::Lattice;
+use crate::rng::{Rng, splitmix64};
+use crate::significance::{benjamini_hochberg_cutoff, normal_two_sided_p};
+
+/// Binary spatial weights with the cell itself included, in compressed rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Neighbours {
+    offsets: Vec<usize>,
+    indices: Vec<u32>,
+}
+
+impl Neighbours {
+    /// Queen contiguity on a lattice, the cell included: up to 9 cells, 6 on an edge and
+    /// 4 in a corner.
+    pub fn queen(lattice: Lattice) -> Self {
+        let Lattice { cols, rows } = lattice;
+        let mut offsets = Vec::with_capacity(cols * rows + 1);
+        let mut indices = Vec::with_capacity(cols * rows * 9);
+        offsets.push(0);
+        for r in 0..rows {
+            for c in 0..cols {
+                for rr in r.saturating_sub(1)..=(r + 1).min(rows - 1) {
+                    for cc in c.saturating_sub(1)..=(c + 1).min(cols - 1) {
+                        indices.push((rr * cols + cc) as u32);
+                    }
+                }
+                offsets.push(indices.len());
+            }
+        }
+        Self { offsets, indices }
+    }
+
+    /// Weights from a neighbour list per cell. The cell itself is added if missing and
+    /// duplicates are dropped; an index out of range is an error. The lists need not be
+    /// symmetric (Gi* does not require it), though contiguity lists are.
+    pub fn from_lists(lists: &[Vec<usize>]) -> Result<Self, AnalyticsError> {
+        let n = lists.len();
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut indices = Vec::new();
+        offsets.push(0);
+        let mut row: Vec<u32> = Vec::new();
+        for (i, list) in lists.iter().enumerate() {
+            row.clear();
+            row.push(i as u32);
+            for &j in list {
+                if j >= n {
+                    return Err(AnalyticsError::NeighbourOutOfRange {
+                        cell: i,
+                        neighbour: j,
+                    });
+                }
+                row.push(j as u32);
+            }
+            row.sort_unstable();
+            row.dedup();
+            indices.extend_from_slice(&row);
+            offsets.push(indices.len());
+        }
+        Ok(Self { offsets, indices })
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True without cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cells weighted 1 for cell `i`, itself included.
+    pub fn of(&self, i: usize) -> &[u32] {
+        &self.indices[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
+
+/// How to test and bin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiStarOptions {
+    /// Benjamini–Hochberg false discovery rate correction of the bins (default on).
+    pub fdr: bool,
+    /// Conditional permutation inference; the bins then use `p_sim`.
+    pub permutations: Option<Permutations>,
+}
+
+impl Default for GiStarOptions {
+    fn default() -> Self {
+        Self {
+            fdr: true,
+            permutations: None,
+        }
+    }
+}
+
+/// A seeded permutation test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permutations {
+    /// Number of permutations R (99, 999, 9999 give round pseudo p-values).
+    pub count: u32,
+    /// Seed; the same seed gives the same p-values.
+    pub seed: u64,
+}
+
+/// Which p-values the bins were made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Inference {
+    /// The normal approximation.
+    Analytic,
+    /// Conditional permutations.
+    Permutation {
+        /// R.
+        permutations: u32,
+        /// The seed.
+        seed: u64,
+    },
+}
+
+/// The p-value cut-offs used for the 90, 95 and 99 % bins. Without FDR they are 0.10,
+/// 0.05 and 0.01; with FDR the Benjamini–Hochberg cut-offs, `None` when no cell reaches
+/// that level.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cutoffs {
+    /// Cut-off for ±1 (90 %).
+    pub p90: Option<f64>,
+    /// Cut-off for ±2 (95 %).
+    pub p95: Option<f64>,
+    /// Cut-off for ±3 (99 %).
+    pub p99: Option<f64>,
+}
+
+/// Gi* for every cell, in the order of the input values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotSpots {
+    /// z-scores.
+    pub z: Vec<f64>,
+    /// Two-sided p-values of the z-scores (normal approximation).
+    pub p: Vec<f64>,
+    /// Folded conditional-permutation pseudo p-values, when permutations were asked for.
+    pub p_sim: Option<Vec<f64>>,
+    /// −3…3: cold/hot spot at 99/95/90 % confidence, 0 not significant.
+    pub bin: Vec<i8>,
+    /// The cut-offs the bins used.
+    pub cutoffs: Cutoffs,
+    /// Which p-values the bins used.
+    pub inference: Inference,
+    /// Whether the cut-offs were corrected for the false discovery rate.
+    pub fdr: bool,
+    /// Number of cells n.
+    pub n: usize,
+    /// Mean value x̄.
+    pub mean: f64,
+    /// Population standard deviation S.
+    pub std_dev: f64,
+}
+
+impl HotSpots {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.z.len()
+    }
+
+    /// True without cells.
+    pub fn is_empty(&self) -> bool {
+        self.z.is_empty()
+    }
+}
+
+/// Gi* on a square lattice with queen neighbours (the fast path for grids: box sums, no
+/// weights matrix). `values` are row-major, `lattice.len()` of them.
+pub fn gistar_lattice(
+    lattice: Lattice,
+    values: &[f64],
+    options: &GiStarOptions,
+) -> Result<HotSpots, AnalyticsError> {
+    check_values(values, lattice.len())?;
+    let (lag, card) = lattice_lag(lattice, values);
+    finish(values, &lag, &card, options)
+}
+
+/// Gi* with arbitrary binary weights (H3 rings, irregular areas).
+pub fn gistar(
+    neighbours: &Neighbours,
+    values: &[f64],
+    options: &GiStarOptions,
+) -> Result<HotSpots, AnalyticsError> {
+    check_values(values, neighbours.len())?;
+    let n = values.len();
+    let mut lag = Vec::with_capacity(n);
+    let mut card = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = neighbours.of(i);
+        lag.push(row.iter().map(|&j| values[j as usize]).sum());
+        card.push(row.len() as u32);
+    }
+    finish(values, &lag, &card, options)
+}
+
+fn check_values(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
+    if values.len() != expected {
+        return Err(AnalyticsError::LengthMismatch {
+            what: "cell values",
+            got: values.len(),
+            expected,
+        });
+    }
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(AnalyticsError::NotFinite("cell values"));
+    }
+    Ok(())
+}
+
+/// 3 × 3 box sums (clipped at the edges) and their cell counts, in two separable passes.
+fn lattice_lag(lattice: Lattice, values: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let Lattice { cols, rows } = lattice;
+    let mut horizontal = vec![0.0; values.len()];
+    for r in 0..rows {
+        let row = &values[r * cols..(r + 1) * cols];
+        let out = &mut horizontal[r * cols..(r + 1) * cols];
+        for (c, o) in out.iter_mut().enumerate() {
+            let lo = c.saturating_sub(1);
+            let hi = (c + 1).min(cols - 1);
+            *o = row[lo..=hi].iter().sum();
+        }
+    }
+    let span = |i: usize, len: usize| -> u32 { 1 + u32::from(i > 0) + u32::from(i + 1 < len) };
+    let mut lag = vec![0.0; values.len()];
+    let mut card = vec![0u32; values.len()];
+    for r in 0..rows {
+        let lo = r.saturating_sub(1);
+        let hi = (r + 1).min(rows - 1);
+        let wr = span(r, rows);
+        for c in 0..cols {
+            let mut s = 0.0;
+            for rr in lo..=hi {
+                s += horizontal[rr * cols + c];
+            }
+            lag[r * cols + c] = s;
+            card[r * cols + c] = wr * span(c, cols);
+        }
+    }
+    (lag, card)
+}
+
+/// z, p, permutations and bins from the neighbourhood sums.
+fn finish(
+    values: &[f64],
+    lag: &[f64],
+    card: &[u32],
+    options: &GiStarOptions,
+) -> Result<HotSpots, AnalyticsError> {
+    let n = values.len();
+    let nf = n as f64;
+    let mean = if n > 0 {
+        values.iter().sum::<f64>() / nf
+    } else {
+        0.0
+    };
+    let variance = if n > 0 {
+        values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / nf
+    } else {
+        0.0
+    };
+    let std_dev = variance.sqrt();
+
+    // The denominator depends on Wᵢ only; cache it per distinct Wᵢ (a grid has 4 values).
+    let mut denominators: HashMap<u32, f64> = HashMap::new();
+    let mut z = Vec::with_capacity(n);
+    let mut p = Vec::with_capacity(n);
+    for (&l, &w) in lag.iter().zip(card) {
+        let den = *denominators.entry(w).or_insert_with(|| {
+            let wf = f64::from(w);
+            if n < 2 {
+                0.0
+            } else {
+                std_dev * ((nf * wf - wf * wf) / (nf - 1.0)).sqrt()
+            }
+        });
+        let zi = if den > 0.0 {
+            (l - mean * f64::from(w)) / den
+        } else {
+            0.0
+        };
+        z.push(zi);
+        p.push(normal_two_sided_p(zi));
+    }
+
+    let (p_sim, direction, inference) = match options.permutations {
+        Some(perm) if perm.count > 0 => {
+            let (p_sim, direction) = conditional_permutation(values, lag, card, perm);
+            (
+                Some(p_sim),
+                Some(direction),
+                Inference::Permutation {
+                    permutations: perm.count,
+                    seed: perm.seed,
+                },
+            )
+        }
+        _ => (None, None, Inference::Analytic),
+    };
+
+    let decision = p_sim.as_deref().unwrap_or(&p);
+    let cutoff = |alpha: f64| {
+        if options.fdr {
+            benjamini_hochberg_cutoff(decision, alpha)
+        } else {
+            Some(alpha)
+        }
+    };
+    let cutoffs = Cutoffs {
+        p90: cutoff(0.10),
+        p95: cutoff(0.05),
+        p99: cutoff(0.01),
+    };
+    let below = |c: Option<f64>, pi: f64| c.is_some_and(|c| pi <= c);
+    let bin = (0..n)
+        .map(|i| {
+            let pi = decision[i];
+            let level = if below(cutoffs.p99, pi) {
+                3
+            } else if below(cutoffs.p95, pi) {
+                2
+            } else if below(cutoffs.p90, pi) {
+                1
+            } else {
+                0
+            };
+            let sign = match &direction {
+                Some(d) => d[i],
+                None if z[i] > 0.0 => 1,
+                None if z[i] < 0.0 => -1,
+                None => 0,
+            };
+            level * sign
+        })
+        .collect();
+
+    Ok(HotSpots {
+        z,
+        p,
+        p_sim,
+        bin,
+        cutoffs,
+        inference,
+        fdr: options.fdr,
+        n,
+        mean,
+        std_dev,
+    })
+}
+
+/// Folded conditional-permutation p-values and the side of the simulated mean each
+/// observation lies on (see the module docs).
+fn conditional_permutation(
+    values: &[f64],
+    lag: &[f64],
+    card: &[u32],
+    perm: Permutations,
+) -> (Vec<f64>, Vec<i8>) {
+    let n = values.len();
+    let r = perm.count as usize;
+    let mut p_sim = vec![1.0; n];
+    let mut direction = vec![0i8; n];
+
+    // Group cells by (neighbours other than self, own value). -0.0 and 0.0 are one value.
+    let key_of = |i: usize| {
+        let v = if values[i] == 0.0 { 0.0 } else { values[i] };
+        (card[i].saturating_sub(1), v.to_bits())
+    };
+    let mut class_of: HashMap<(u32, u64), u32> = HashMap::new();
+    let mut representative: Vec<usize> = Vec::new();
+    let mut class = Vec::with_capacity(n);
+    for i in 0..n {
+        let next = class_of.len() as u32;
+        let c = *class_of.entry(key_of(i)).or_insert_with(|| {
+            representative.push(i);
+            next
+        });
+        class.push(c);
+    }
+    // Members of each class, by counting sort.
+    let classes = representative.len();
+    let mut start = vec![0usize; classes + 1];
+    for &c in &class {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..classes {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0usize; n];
+    for (i, &c) in class.iter().enumerate() {
+        members[fill[c as usize]] = i;
+        fill[c as usize] += 1;
+    }
+
+    let mut sims = vec![0.0f64; r];
+    let mut picks = Vec::new();
+    for c in 0..classes {
+        let rep = representative[c];
+        let (k, bits) = key_of(rep);
+        let k = k as usize;
+        let cells = &members[start[c]..start[c + 1]];
+        if k == 0 || n < 2 {
+            // An island: nothing to permute, no evidence.
+            continue;
+        }
+        let mut key_state = u64::from(k as u32) ^ bits.rotate_left(32);
+        let mut rng = Rng::for_key(perm.seed, splitmix64(&mut key_state));
+        for s in sims.iter_mut() {
+            rng.sample_distinct(n as u64 - 1, k, &mut picks);
+            // Index j of the pool "all cells but rep" is cell j, or j + 1 from rep on.
+            *s = picks
+                .iter()
+                .map(|&j| {
+                    let j = j as usize;
+                    values[if j < rep { j } else { j + 1 }]
+                })
+                .sum();
+        }
+        let centre = sims.iter().sum::<f64>() / r as f64;
+        let mut folded: Vec<f64> = sims.iter().map(|s| (s - centre).abs()).collect();
+        folded.sort_unstable_by(f64::total_cmp);
+        for &i in cells {
+            let observed = lag[i] - values[i];
+            let f = (observed - centre).abs();
+            let at_least = r - folded.partition_point(|x| *x < f);
+            p_sim[i] = (at_least + 1) as f64 / (r + 1) as f64;
+            direction[i] = if observed > centre {
+                1
+            } else if observed < centre {
+                -1
+            } else {
+                0
+            };
+        }
+    }
+    (p_sim, direction)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
+    use super::*;
+
+    /// Gi* straight from the definition, for checking the fast paths.
+    fn brute(neighbours: &Neighbours, x: &[f64]) -> Vec<f64> {
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let s = (x.iter().map(|v| v * v).sum::<f64>() / n - mean * mean).sqrt();
+        (0..x.len())
+            .map(|i| {
+                let nb = neighbours.of(i);
+                let w = nb.len() as f64;
+                let l: f64 = nb.iter().map(|&j| x[j as usize]).sum();
+                (l - mean * w) / (s * ((n * w - w * w) / (n - 1.0)).sqrt())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn queen_neighbours_include_self() {
+        let nb = Neighbours::queen(Lattice { cols: 3, rows: 3 });
+        assert_eq!(nb.of(0), &[0, 1, 3, 4]);
+        assert_eq!(nb.of(4).len(), 9);
+        assert_eq!(nb.of(1), &[0, 1, 2, 3, 4, 5]);
+        let lists = vec![vec![1], vec![0, 0, 2], vec![]];
+        let nb = Neighbours::from_lists(&lists).unwrap();
+        assert_eq!(nb.of(1), &[0, 1, 2]);
+        assert_eq!(nb.of(2), &[2]);
+        assert!(Neighbours::from_lists(&[vec![5]]).is_err());
+    }
+
+    #[test]
+    fn hand_computed_4x4() {
+        // A 4 × 4 grid, zero everywhere except 8 in cell (col 1, row 1).
+        // n = 16, x̄ = 0.5, S² = 64/16 − 0.25 = 3.75.
+        let mut x = vec![0.0; 16];
+        x[5] = 8.0;
+        let h =
+            gistar_lattice(Lattice { cols: 4, rows: 4 }, &x, &GiStarOptions::default()).unwrap();
+        // Cell 5 is interior: W = 9, L = 8.
+        // z = (8 − 4.5) / (√3.75 · √((144 − 81)/15)) = 3.5 / (√3.75 · √4.2)
+        let z5 = 3.5 / (3.75f64.sqrt() * 4.2f64.sqrt());
+        assert!((h.z[5] - z5).abs() < 1e-14);
+        // Corner (0,0): W = 4, L = 8: z = (8 − 2)/(√3.75·√((64 − 16)/15)).
+        let z0 = 6.0 / (3.75f64.sqrt() * 3.2f64.sqrt());
+        assert!((h.z[0] - z0).abs() < 1e-14);
+        // Cell (3,3): W = 4, L = 0: z = −2/(√3.75·√3.2).
+        assert!((h.z[15] + 2.0 / (3.75f64.sqrt() * 3.2f64.sqrt())).abs() < 1e-14);
+        assert_eq!((h.n, h.mean), (16, 0.5));
+        assert!((h.std_dev - 3.75f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn lattice_equals_generic_and_brute_force() {
+        let lattice = Lattice { cols: 7, rows: 5 };
+        let x: Vec<f64> = (0..35).map(|i| ((i * 7919) % 13) as f64).collect();
+        let nb = Neighbours::queen(lattice);
+        let a = gistar_lattice(lattice, &x, &GiStarOptions::default()).unwrap();
+        let b = gistar(&nb, &x, &GiStarOptions::default()).unwrap();
+        let c = brute(&nb, &x);
+        for i in 0..35 {
+            assert!((a.z[i] - b.z[i]).abs() < 1e-12);
+            assert!((a.z[i] - c[i]).abs() < 1e-12);
+        }
+        assert_eq!(a.bin, b.bin);
+    }
+
+    #[test]
+    fn degenerate_inputs_carry_no_evidence() {
+        let flat = gistar_lattice(
+            Lattice { cols: 5, rows: 5 },
+            &[2.0; 25],
+            &GiStarOptions::default(),
+        )
+        .unwrap();
+        assert!(flat.z.iter().all(|z| *z == 0.0));
+        assert!(flat.p.iter().all(|p| *p == 1.0));
+        assert!(flat.bin.iter().all(|b| *b == 0));
+        // 2 × 2: every cell's neighbourhood is the whole grid.
+        let all = gistar_lattice(
+            Lattice { cols: 2, rows: 2 },
+            &[1.0, 0.0, 0.0, 3.0],
+            &GiStarOptions::default(),
+        )
+        .unwrap();
+        assert!(all.z.iter().all(|z| *z == 0.0));
+        let empty =
+            gistar_lattice(Lattice { cols: 0, rows: 0 }, &[], &GiStarOptions::default()).unwrap();
+        assert!(empty.is_empty());
+        assert!(
+            gistar_lattice(
+                Lattice { cols: 2, rows: 2 },
+                &[1.0; 3],
+                &GiStarOptions::default()
+            )
+            .is_err()
+        );
+        assert!(
+            gistar_lattice(
+                Lattice { cols: 1, rows: 1 },
+                &[f64::NAN],
+                &GiStarOptions::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn bins_follow_arcgis_levels() {
+        // A 30 × 30 grid of Poisson-like noise with a strong cluster.
+        let lattice = Lattice { cols: 30, rows: 30 };
+        let mut rng = Rng::new(1);
+        let mut x: Vec<f64> = (0..900).map(|_| rng.below(3) as f64).collect();
+        for r in 10..13 {
+            for c in 10..13 {
+                x[r * 30 + c] = 12.0;
+            }
+        }
+        let raw = gistar_lattice(
+            lattice,
+            &x,
+            &GiStarOptions {
+                fdr: false,
+                permutations: None,
+            },
+        )
+        .unwrap();
+        for i in 0..900 {
+            let expected = match raw.p[i] {
+                p if p <= 0.01 => 3,
+                p if p <= 0.05 => 2,
+                p if p <= 0.10 => 1,
+                _ => 0,
+            } * raw.z[i].signum() as i8;
+            assert_eq!(raw.bin[i], expected);
+        }
+        assert_eq!(raw.bin[11 * 30 + 11], 3);
+        let fdr = gistar_lattice(lattice, &x, &GiStarOptions::default()).unwrap();
+        // FDR can only remove or lower bins, never add.
+        for i in 0..900 {
+            assert!(fdr.bin[i].abs() <= raw.bin[i].abs());
+        }
+        assert_eq!(fdr.bin[11 * 30 + 11], 3);
+        assert!(fdr.cutoffs.p99.unwrap() < 0.01);
+    }
+
+    #[test]
+    fn permutations_are_seeded_and_sensible() {
+        let lattice = Lattice { cols: 20, rows: 20 };
+        let mut rng = Rng::new(5);
+        let mut x: Vec<f64> = (0..400).map(|_| rng.below(2) as f64).collect();
+        for r in 5..8 {
+            for c in 5..8 {
+                x[r * 20 + c] = 6.0;
+            }
+        }
+        let opts = GiStarOptions {
+            fdr: false,
+            permutations: Some(Permutations {
+                count: 999,
+                seed: 42,
+            }),
+        };
+        let a = gistar_lattice(lattice, &x, &opts).unwrap();
+        let b = gistar_lattice(lattice, &x, &opts).unwrap();
+        assert_eq!(a, b);
+        let p_sim = a.p_sim.as_ref().unwrap();
+        // The centre of the cluster: no draw of 8 from the rest comes close.
+        assert_eq!(p_sim[6 * 20 + 6], 1.0 / 1000.0);
+        assert_eq!(a.bin[6 * 20 + 6], 3);
+        assert!(p_sim.iter().all(|p| *p >= 1.0 / 1000.0 && *p <= 1.0));
+        // The generic path gives the same p-values for the same seed.
+        let g = gistar(&Neighbours::queen(lattice), &x, &opts).unwrap();
+        assert_eq!(g.p_sim, a.p_sim);
+        let other = gistar_lattice(
+            lattice,
+            &x,
+            &GiStarOptions {
+                permutations: Some(Permutations {
+                    count: 999,
+                    seed: 43,
+                }),
+                ..opts
+            },
+        )
+        .unwrap();
+        assert_ne!(other.p_sim, a.p_sim);
+        assert_eq!(
+            a.inference,
+            Inference::Permutation {
+                permutations: 999,
+                seed: 42
+            }
+        );
+    }
+
+    #[test]
+    fn permutation_p_is_uniformish_under_the_null() {
+        // Independent noise: about 10 % of p_sim ≤ 0.10.
+        let lattice = Lattice { cols: 60, rows: 60 };
+        let mut rng = Rng::new(11);
+        let x: Vec<f64> = (0..3600)
+            .map(|_| (rng.below(1000) as f64 / 100.0).floor())
+            .collect();
+        let opts = GiStarOptions {
+            fdr: false,
+            permutations: Some(Permutations {
+                count: 199,
+                seed: 1,
+            }),
+        };
+        let h = gistar_lattice(lattice, &x, &opts).unwrap();
+        let share = h.p_sim.unwrap().iter().filter(|p| **p <= 0.10).count() as f64 / 3600.0;
+        assert!((0.07..0.13).contains(&share), "{share}");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    #![allow(clippy::unwrap_used, clippy::needless_range_loop)]
+    use super::*;
+    use crate::rng::Rng;
+    use proptest::prelude::{any, prop_assert, prop_assert_eq, proptest};
+
+    proptest! {
+        /// The lattice fast path equals the generic weights path on any grid.
+        #[test]
+        fn lattice_matches_generic(cols in 1usize..12, rows in 1usize..12, seed in any::<u64>()) {
+            let lattice = Lattice { cols, rows };
+            let mut rng = Rng::new(seed);
+            let x: Vec<f64> = (0..lattice.len()).map(|_| rng.below(6) as f64).collect();
+            let a = gistar_lattice(lattice, &x, &GiStarOptions::default()).unwrap();
+            let b = gistar(&Neighbours::queen(lattice), &x, &GiStarOptions::default()).unwrap();
+            for i in 0..x.len() {
+                prop_assert!((a.z[i] - b.z[i]).abs() < 1e-12);
+            }
+            prop_assert_eq!(a.bin, b.bin);
+        }
+
+        /// Adding a constant or scaling the values leaves z unchanged (z is standardised).
+        #[test]
+        fn z_is_affine_invariant(seed in any::<u64>(), shift in -50.0f64..50.0, scale in 0.1f64..20.0) {
+            let lattice = Lattice { cols: 9, rows: 7 };
+            let mut rng = Rng::new(seed);
+            let x: Vec<f64> = (0..63).map(|_| rng.below(10) as f64).collect();
+            let y: Vec<f64> = x.iter().map(|v| v * scale + shift).collect();
+            let a = gistar_lattice(lattice, &x, &GiStarOptions::default()).unwrap();
+            let b = gistar_lattice(lattice, &y, &GiStarOptions::default()).unwrap();
+            for i in 0..63 {
+                prop_assert!((a.z[i] - b.z[i]).abs() < 1e-9, "{} vs {}", a.z[i], b.z[i]);
+            }
+        }
+    }
+}
