@@ -607,3 +607,10 @@ fn check_place_polygon(polygon: &geo::MultiPolygon<f64>, point: Wgs84) -> Result
     }
     Ok(multipolygon_geometry(polygon).to_string())
 }
+
+/// A point inside the polygon, for places given only as a polygon.
+pub fn point_inside(polygon: &geo::MultiPolygon<f64>) -> Option<Wgs84> {
+    use geo::InteriorPoint;
+    let p = polygon.interior_point()?;
+    Wgs84::new(p.y(), p.x()).ok()
+}

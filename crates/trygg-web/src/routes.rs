@@ -6,7 +6,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post};
 use trygg_domain::policy::Action;
 
 use crate::{AppState, api, assets, context, pages};
@@ -140,6 +140,54 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/map",
+            Signed(Action::ReadGeography),
+            get(pages::geography::map),
+        ),
+        r(
+            Method::GET,
+            "/areas/{id}",
+            Signed(Action::ReadGeography),
+            get(pages::geography::area),
+        ),
+        r(
+            Method::GET,
+            "/places",
+            Signed(Action::ReadGeography),
+            get(pages::geography::places),
+        ),
+        r(
+            Method::POST,
+            "/places",
+            Signed(Action::ManagePlaces),
+            post(pages::geography::create_place),
+        ),
+        r(
+            Method::GET,
+            "/places/new",
+            Signed(Action::ManagePlaces),
+            get(pages::geography::new_place),
+        ),
+        r(
+            Method::GET,
+            "/places/{id}",
+            Signed(Action::ReadGeography),
+            get(pages::geography::place),
+        ),
+        r(
+            Method::POST,
+            "/places/{id}",
+            Signed(Action::ManagePlaces),
+            post(pages::geography::update_place),
+        ),
+        r(
+            Method::GET,
+            "/places/{id}/edit",
+            Signed(Action::ManagePlaces),
+            get(pages::geography::edit_place),
+        ),
+        r(
+            Method::GET,
             "/api/v1/openapi.json",
             Public,
             get(api::openapi_json),
@@ -161,6 +209,42 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/api/v1/users",
             Signed(Action::ReadDirectory),
             get(api::directory::users),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/areas",
+            Signed(Action::ReadGeography),
+            get(api::geography::areas),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/areas.geojson",
+            Signed(Action::ReadGeography),
+            get(api::geography::areas_geojson),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/areas/{id}",
+            Signed(Action::ReadGeography),
+            get(api::geography::area),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/places",
+            Signed(Action::ReadGeography),
+            get(api::geography::places),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/places",
+            Signed(Action::ManagePlaces),
+            post(api::geography::create_place),
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/places/{id}",
+            Signed(Action::ManagePlaces),
+            patch(api::geography::update_place),
         ),
     ]
 }

@@ -4,6 +4,7 @@
 //! `{"error": {"code", "message", "request_id"}}` with stable codes.
 
 pub mod directory;
+pub mod geography;
 pub mod health;
 pub mod me;
 
@@ -41,7 +42,13 @@ pub struct ApiErrorBody {
         health::readyz,
         me::me,
         directory::organisations,
-        directory::users
+        directory::users,
+        geography::areas,
+        geography::areas_geojson,
+        geography::area,
+        geography::places,
+        geography::create_place,
+        geography::update_place
     ),
     components(schemas(ApiError, ApiErrorBody))
 )]

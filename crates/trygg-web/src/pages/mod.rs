@@ -2,6 +2,7 @@
 //! (language, signed-in user, navigation, CSRF token) that the layout uses.
 
 pub mod admin;
+pub mod geography;
 pub mod login;
 pub mod start;
 
@@ -40,6 +41,8 @@ pub struct Shell {
 /// Coming modules (map, reports, lägesbild, measures, walks) add their line here.
 const NAV: &[(&str, &str, Action)] = &[
     ("/", "nav-start", Action::ViewStartPage),
+    ("/map", "nav-map", Action::ReadGeography),
+    ("/places", "nav-places", Action::ReadGeography),
     (
         "/admin/organisations",
         "nav-organisations",
