@@ -7,6 +7,7 @@
 //! audit entry (or the reverse) cannot be committed.
 
 mod error;
+pub mod incident;
 mod model;
 mod postgres;
 mod queries;
@@ -15,6 +16,7 @@ mod sqlite;
 pub mod testing;
 
 pub use error::StoreError;
+pub use incident::IncidentStore;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

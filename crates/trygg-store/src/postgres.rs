@@ -43,3 +43,22 @@ impl PgStore {
 }
 
 impl_store!(PgStore, sqlx::Postgres);
+
+/// Ids for incidents about to be inserted in bulk, taken from the identity sequence so
+/// concurrent instances never collide.
+async fn reserve_incident_ids(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    n: usize,
+) -> crate::Result<Vec<i64>> {
+    use sqlx::Row as _;
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id FROM generate_series(1, $1)")
+        .bind(n as i64)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+crate::incident::impl_incident_store!(PgStore, sqlx::Postgres);

@@ -69,3 +69,19 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite);
+
+/// Ids for incidents about to be inserted in bulk. SQLite holds the write lock for the
+/// whole transaction (`BEGIN IMMEDIATE`), so the ids after the current maximum are ours.
+async fn reserve_incident_ids(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    n: usize,
+) -> crate::Result<Vec<i64>> {
+    use sqlx::Row as _;
+    let max: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM incidents")
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("m")?;
+    Ok((1..=n as i64).map(|k| max + k).collect())
+}
+
+crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);
