@@ -464,3 +464,379 @@ pub async fn update_place(
     let view = state.trygg.place(&caller, id).await?;
     Ok(Json(PlaceDto::from(&view)))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The geography API's access rules and validation, on SQLite and (with
+    //! `TEST_DATABASE_URL`) PostgreSQL: readers read, only admin and samordnare write,
+    //! anonymous callers get 401, bad bodies 422 with a stable code.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode, header};
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+    use trygg_core::accounts::UserInput;
+    use trygg_core::{Caller, Clock, RequestMeta, Settings, Trygg};
+    use trygg_domain::account::Role;
+    use trygg_domain::organisation::OrganisationKind;
+    use trygg_domain::time::Instant;
+    use trygg_store::on_both_backends;
+
+    use crate::WebConfig;
+
+    const PASSWORD: &str = "ett långt testlösenord för geografi";
+
+    struct App {
+        router: axum::Router,
+        trygg: Trygg,
+    }
+
+    /// (cookie header, CSRF token) of a new session for a user with this role.
+    async fn session(app: &App, role: Role) -> (String, String) {
+        let email = format!("{}@test.example", crate::pages::role_key(role));
+        let home = home(&app.trygg).await;
+        app.trygg
+            .create_user(
+                &Caller::System,
+                &RequestMeta::cli(),
+                UserInput {
+                    email: email.clone(),
+                    name: "Test".into(),
+                    organisation_id: home,
+                    unit_id: None,
+                    roles: vec![role],
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .unwrap();
+        let logged_in = app
+            .trygg
+            .login(&email, PASSWORD, &RequestMeta::cli())
+            .await
+            .unwrap();
+        (
+            format!("trygg_session={}", logged_in.token),
+            logged_in.csrf_token,
+        )
+    }
+
+    async fn home(trygg: &Trygg) -> trygg_domain::id::OrganisationId {
+        use trygg_store::Store;
+        match trygg.db.home_organisation().await.unwrap() {
+            Some(o) => o.id,
+            None => trygg
+                .create_organisation(
+                    &Caller::System,
+                    &RequestMeta::cli(),
+                    "Linköpings kommun",
+                    OrganisationKind::Kommun,
+                    true,
+                )
+                .await
+                .unwrap(),
+        }
+    }
+
+    async fn app(db: trygg_store::Db) -> App {
+        let trygg = Trygg::new(
+            db,
+            Clock::manual(Instant::from_micros(1_800_000_000_000_000)),
+            Settings::default(),
+        );
+        trygg.load_demo_geography().await.unwrap();
+        let config = WebConfig {
+            cookie_secure: false,
+            ..WebConfig::default()
+        };
+        App {
+            router: crate::app(trygg.clone(), config),
+            trygg,
+        }
+    }
+
+    async fn call(
+        app: &App,
+        method: Method,
+        path: &str,
+        who: Option<&(String, String)>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some((cookie, csrf)) = who {
+            req = req
+                .header(header::COOKIE, cookie)
+                .header("x-csrf-token", csrf);
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = app.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    on_both_backends!(readers_read_writers_write, |db, _t| async move {
+        let app = app(db).await;
+        let reader = session(&app, Role::Lasare).await;
+        let coordinator = session(&app, Role::Samordnare).await;
+
+        // Anonymous: 401 with the JSON error, on every geography endpoint.
+        for (method, path) in [
+            (Method::GET, "/api/v1/areas"),
+            (Method::GET, "/api/v1/areas/1"),
+            (Method::GET, "/api/v1/areas.geojson"),
+            (Method::GET, "/api/v1/places"),
+            (Method::POST, "/api/v1/places"),
+            (Method::PATCH, "/api/v1/places/1"),
+        ] {
+            let (status, body) = call(&app, method.clone(), path, None, Some(json!({}))).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(body["error"]["code"], "unauthenticated");
+        }
+
+        // A reader reads…
+        let (status, areas) = call(
+            &app,
+            Method::GET,
+            "/api/v1/areas?kind=regso",
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(areas.as_array().unwrap().len(), 32);
+        let (_, found) = call(
+            &app,
+            Method::GET,
+            "/api/v1/areas?contains=58.41611,15.62583",
+            Some(&reader),
+            None,
+        )
+        .await;
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Linköpings kommun", "Vasastaden-Hunneberg"]);
+        let (status, fc) = call(
+            &app,
+            Method::GET,
+            "/api/v1/areas.geojson?kind=district",
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(fc["type"], "FeatureCollection");
+        assert_eq!(fc["features"].as_array().unwrap().len(), 7);
+        let first = &fc["features"][0]["geometry"]["coordinates"][0][0][0];
+        assert!(
+            first[0].as_f64().unwrap() < 20.0 && first[1].as_f64().unwrap() > 55.0,
+            "longitude first: {first}"
+        );
+        let id = areas[0]["id"].as_i64().unwrap();
+        let (status, detail) = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/areas/{id}"),
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(detail["geometry"]["type"], "MultiPolygon");
+        assert!(!detail["neighbours"].as_array().unwrap().is_empty());
+
+        // …but does not write (403), whatever the body.
+        let place = json!({"name": "Tunneln", "kind": "tunnel", "lat": 58.41611, "lon": 15.62583});
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            "/api/v1/places",
+            Some(&reader),
+            Some(place.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"]["code"], "forbidden");
+        let (status, _) = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/places/1",
+            Some(&reader),
+            Some(json!({"name": "X"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // A samordnare creates, in WGS84 or SWEREF 99 TM, and changes.
+        let (status, created) = call(
+            &app,
+            Method::POST,
+            "/api/v1/places",
+            Some(&coordinator),
+            Some(place),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert!(
+            created["areas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "Vasastaden-Hunneberg")
+        );
+        assert!((created["sweref99tm"]["n"].as_f64().unwrap() - 6_475_208.6).abs() < 0.01);
+        let (status, grid) = call(
+            &app,
+            Method::POST,
+            "/api/v1/places",
+            Some(&coordinator),
+            Some(json!({"name": "Torget", "kind": "square", "n": 6_476_297.98, "e": 533_874.86, "aliases": ["Skäggetorps torg"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{grid}");
+        assert!((grid["lat"].as_f64().unwrap() - 58.42611).abs() < 1e-6);
+        let id = created["id"].as_i64().unwrap();
+        let (status, changed) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/places/{id}"),
+            Some(&coordinator),
+            Some(json!({"name": "Gångtunneln", "aliases": ["Resecentrumtunneln"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(changed["name"], "Gångtunneln");
+        assert_eq!(changed["kind"], "tunnel", "untouched fields stay");
+        let (_, search) = call(
+            &app,
+            Method::GET,
+            "/api/v1/places?q=resecentrumtunneln",
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(search[0]["id"], id);
+
+        // Bad bodies: 422 with a stable code.
+        for (body, code) in [
+            (
+                json!({"name": "", "kind": "tunnel", "lat": 58.4, "lon": 15.6}),
+                "required",
+            ),
+            (
+                json!({"name": "X", "kind": "Tunnel!", "lat": 58.4, "lon": 15.6}),
+                "invalid_place_kind",
+            ),
+            (
+                json!({"name": "X", "kind": "tunnel", "lat": 15.6, "lon": 58.4}),
+                "position_looks_swapped",
+            ),
+            (
+                json!({"name": "X", "kind": "tunnel", "lat": 58.4, "lon": 15.6, "n": 1.0, "e": 2.0}),
+                "position_ambiguous",
+            ),
+            (json!({"name": "X", "kind": "tunnel"}), "required"),
+            (
+                json!({"name": "X", "kind": "tunnel", "lat": "north"}),
+                "invalid_body",
+            ),
+            (
+                json!({"name": "X", "kind": "tunnel", "lat": 58.4, "lon": 15.6, "polygon": {"type": "Point", "coordinates": [15.6, 58.4]}}),
+                "invalid_polygon",
+            ),
+        ] {
+            let (status, reply) = call(
+                &app,
+                Method::POST,
+                "/api/v1/places",
+                Some(&coordinator),
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(reply["error"]["code"], code, "{body}");
+        }
+        let (status, reply) = call(
+            &app,
+            Method::GET,
+            "/api/v1/areas?kind=stadsdel",
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, reply["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_area_kind"))
+        );
+        let (status, reply) = call(
+            &app,
+            Method::GET,
+            "/api/v1/areas?contains=58.4",
+            Some(&reader),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, reply["error"]["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_position_text")
+            )
+        );
+
+        // A place given as a small polygon only gets a point inside it.
+        let square = json!({"type": "Polygon", "coordinates": [[[15.620, 58.410], [15.622, 58.410], [15.622, 58.411], [15.620, 58.411], [15.620, 58.410]]]});
+        let (status, p) = call(
+            &app,
+            Method::POST,
+            "/api/v1/places",
+            Some(&coordinator),
+            Some(json!({"name": "Stora torget", "kind": "square", "polygon": square})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        assert!(p["polygon"]["type"] == "MultiPolygon");
+        assert!((58.410..=58.411).contains(&p["lat"].as_f64().unwrap()));
+        let too_big = json!({"type": "Polygon", "coordinates": [[[15.5, 58.3], [15.7, 58.3], [15.7, 58.5], [15.5, 58.5], [15.5, 58.3]]]});
+        let (status, reply) = call(
+            &app,
+            Method::POST,
+            "/api/v1/places",
+            Some(&coordinator),
+            Some(json!({"name": "Stort", "kind": "park", "polygon": too_big})),
+        )
+        .await;
+        assert_eq!(
+            (status, reply["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("polygon_too_large"))
+        );
+        // `"polygon": null` removes it.
+        let pid = p["id"].as_i64().unwrap();
+        let (status, p) = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/places/{pid}"),
+            Some(&coordinator),
+            Some(json!({"polygon": null})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(p["polygon"].is_null());
+    });
+}
