@@ -305,6 +305,14 @@ fn bad_files_are_refused_with_the_reason_and_nothing_is_written() {
             j["features"][1]["geometry"] =
                 serde_json::json!({"type": "Point", "coordinates": [15.6, 58.4]});
         });
+        let nan = dir.join("nan.geojson");
+        std::fs::write(
+            &nan,
+            std::fs::read_to_string(data("linkoping_regso_2025_wgs84.geojson"))
+                .unwrap()
+                .replacen("15.636402", "NaN", 1),
+        )
+        .unwrap();
         let not_json = dir.join("broken.geojson");
         std::fs::write(
             &not_json,
@@ -351,6 +359,7 @@ fn bad_files_are_refused_with_the_reason_and_nothing_is_written() {
             (&no_name, &[], &["feature 7", "regsonamn"]),
             (&point, &[], &["feature 1", "Point"]),
             (&not_json, &[], &["not valid JSON"]),
+            (&nan, &[], &["not valid JSON", "NaN"]),
             (
                 &mislabelled,
                 &[],
@@ -463,5 +472,37 @@ fn the_demo_loads_the_linkoping_geography() {
         let before = db.ok(&["areas", "list"]);
         db.ok(&["demo"]);
         assert_eq!(db.ok(&["areas", "list"]), before);
+    });
+}
+
+#[test]
+fn places_import_from_geojson_idempotently() {
+    on_both(|fresh| {
+        let db = fresh();
+        db.import_regso(&data("linkoping_regso_2025_wgs84.geojson"), &[]);
+        let file = data("linkoping_named_places_wgs84.geojson");
+        let file = file.to_str().unwrap();
+        let first = db.ok(&["import", "places", file]);
+        assert!(
+            first.contains("46 platser") && first.contains("46 nya"),
+            "{first}"
+        );
+        let again = db.ok(&["import", "places", file]);
+        assert!(
+            again.contains("0 nya, 0 ändrade, 46 oförändrade"),
+            "{again}"
+        );
+        // Areas are not places: a polygon file is refused, naming the feature.
+        let regso = data("linkoping_regso_2025_wgs84.geojson");
+        let err = db.refused(&[
+            "import",
+            "places",
+            regso.to_str().unwrap(),
+            "--name-property",
+            "regsonamn",
+            "--kind-property",
+            "objekttyp",
+        ]);
+        assert!(err.contains("feature 0") && err.contains("Point"), "{err}");
     });
 }
