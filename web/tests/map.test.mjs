@@ -79,14 +79,14 @@ async function mapDrawn(page) {
 }
 
 /** One <main>, one <h1>, <html lang>, no CSP violation or script error, axe, reflow. */
-async function checkPage(page) {
+async function checkPage(page, { lang = 'sv' } = {}) {
   const shell = await page.evaluate(() => ({
     lang: document.documentElement.getAttribute('lang'),
     mains: document.querySelectorAll('main').length,
     h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
   }));
   const name = `${where(page)} at ${page.viewportSize().width}px`;
-  assert.equal(shell.lang, 'sv', `${name}: <html lang> is ${shell.lang}`);
+  assert.equal(shell.lang, lang, `${name}: <html lang> is ${shell.lang}`);
   assert.equal(shell.mains, 1, `${name}: expected one <main>`);
   assert.equal(shell.h1s.length, 1, `${name}: expected one <h1>, found ${JSON.stringify(shell.h1s)}`);
   const problems = await pageProblems(page);
@@ -240,6 +240,24 @@ describe('geography in a browser', { timeout: 15 * 60_000 }, () => {
       }));
     });
   }
+
+  describe('in English', () => {
+    test('the map and the place form in English pass the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      const page = await newPage(browser, { baseURL: server.url, width: 1280 });
+      try {
+        await logIn(page, server.logins.admin);
+        for (const path of ['/map?lang=en', '/places/new?lang=en', '/places?q=berg&lang=en']) {
+          await visit(page, path, { path: new URL(path, server.url).pathname });
+          if (path !== '/places?q=berg&lang=en') {
+            await mapDrawn(page);
+          }
+          await checkPage(page, { lang: 'en' });
+        }
+      } finally {
+        await page.context().close();
+      }
+    }));
+  });
 
   describe('creating places', () => {
     let page;
