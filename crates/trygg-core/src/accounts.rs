@@ -64,6 +64,7 @@ impl Trygg {
                 },
             )
             .await?;
+        self.ensure_default_categories().await?;
         Ok((org, user))
     }
 

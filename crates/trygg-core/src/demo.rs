@@ -113,6 +113,7 @@ impl Trygg {
     pub async fn load_demo(&self) -> Result<Vec<DemoLogin>> {
         let caller = Caller::System;
         let meta = RequestMeta::cli();
+        self.ensure_default_categories().await?;
         for (name, kind, units) in PARTNERS {
             let org = match self.db.organisation_by_name(name).await? {
                 Some(o) => o.id,

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod geography;
+pub mod incident_import;
 pub mod incidents;
 pub mod secret;
 

@@ -41,6 +41,8 @@ pub enum Action {
     ReviewIncidents,
     /// Export incidents.
     ExportIncidents,
+    /// Import incidents and police events from files.
+    ImportIncidents,
     /// Read the weekly situation picture before it is published.
     ReadDraftLagesbild,
     /// Record the EST meeting and publish the situation picture.
@@ -102,6 +104,7 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
     ),
     (Action::ReviewIncidents, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::ExportIncidents, [Deny, Any, Any, Deny, Deny, Deny]),
+    (Action::ImportIncidents, [Deny, Any, Deny, Deny, Deny, Deny]),
     (
         Action::ReadDraftLagesbild,
         [Deny, Any, Any, Deny, Any, Deny],
@@ -174,6 +177,7 @@ mod tests {
         read_shared_incidents     -     A          A          A         A           -
         review_incidents          -     A          -          -         -           -
         export_incidents          -     A          A          -         -           -
+        import_incidents          -     A          -          -         -           -
         read_draft_lagesbild      -     A          A          -         A           -
         publish_lagesbild         -     A          -          -         -           -
         read_published_lagesbild  A     A          A          A         A           A

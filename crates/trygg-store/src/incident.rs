@@ -210,6 +210,9 @@ pub struct PoliceEventRow {
     pub district_area_id: Option<AreaId>,
 }
 
+/// A progress callback: rows done so far.
+pub type Progress<'a> = dyn Fn(u64) + Send + Sync + 'a;
+
 /// The store's side of EST reporting.
 #[allow(async_fn_in_trait)]
 pub trait IncidentStore {
@@ -233,12 +236,13 @@ pub trait IncidentStore {
     ) -> Result<(ReportId, bool)>;
     /// Stores many incidents (an import) in one transaction, all or nothing; those whose
     /// `(organisation, source, external_id)` exists already are skipped. Returns how many
-    /// were new.
+    /// were new. `progress` is told how many rows are written so far.
     async fn import_incidents(
         &self,
         incidents: &[NewIncident],
         at: Instant,
         audit: AuditDraft,
+        progress: &Progress<'_>,
     ) -> Result<u64>;
 
     async fn incident(&self, id: IncidentId, visibility: Visibility)
@@ -599,7 +603,7 @@ macro_rules! impl_incident_store {
                     Ok((ReportId(id), true))
                 }
 
-                async fn import_incidents(&self, incidents: &[NewIncident], at: Instant, audit: AuditDraft) -> Result<u64> {
+                async fn import_incidents(&self, incidents: &[NewIncident], at: Instant, audit: AuditDraft, progress: &Progress<'_>) -> Result<u64> {
                     let mut tx = self.begin_write().await?;
                     let existing = existing_external(&mut tx, incidents).await?;
                     let mut seen = std::collections::HashSet::new();
@@ -615,7 +619,10 @@ macro_rules! impl_incident_store {
                         .collect();
                     let ids = reserve_incident_ids(&mut tx, fresh.len()).await?;
                     let rows: Vec<(i64, &NewIncident)> = ids.into_iter().zip(fresh.into_iter()).collect();
-                    insert_incidents(&mut tx, None, &rows, at).await?;
+                    for (n, chunk) in rows.chunks(BULK_ROWS * 20).enumerate() {
+                        insert_incidents(&mut tx, None, chunk, at).await?;
+                        progress(((n + 1) * BULK_ROWS * 20).min(rows.len()) as u64);
+                    }
                     append(&mut tx, &self.key, &audit).await?;
                     tx.commit().await?;
                     Ok(rows.len() as u64)
@@ -832,7 +839,7 @@ delegate_incidents! {
     fn add_category_version(&self, new: &NewCategory, at: At, audit: AuditDraft) -> Result<CategoryId>;
     fn categories(&self) -> Result<Vec<CategoryRow>>;
     fn submit_report(&self, report: &NewReport, audit: AuditDraft) -> Result<(ReportId, bool)>;
-    fn import_incidents(&self, incidents: &[NewIncident], at: At, audit: AuditDraft) -> Result<u64>;
+    fn import_incidents(&self, incidents: &[NewIncident], at: At, audit: AuditDraft, progress: &Progress<'_>) -> Result<u64>;
     fn incident(&self, id: IncidentId, visibility: Visibility) -> Result<Option<IncidentRow>>;
     fn incidents(&self, filter: &IncidentFilter, visibility: Visibility) -> Result<(Vec<IncidentRow>, i64)>;
     fn incident_areas(&self, id: IncidentId) -> Result<Vec<AreaId>>;

@@ -30,6 +30,8 @@ pub enum ImportCommand {
     Areas(ImportAreas),
     /// Import named places (Point features) from a GeoJSON file, all or nothing.
     Places(ImportPlaces),
+    /// Import incidents from a CSV file, all or nothing unless --skip-invalid.
+    Incidents(crate::incidents::ImportIncidents),
 }
 
 #[derive(Args)]
@@ -139,6 +141,7 @@ pub async fn import(trygg: &Trygg, command: ImportCommand) -> Result<ExitCode> {
     let caller = Caller::System;
     let meta = RequestMeta::cli();
     match command {
+        ImportCommand::Incidents(args) => crate::incidents::import_incidents(trygg, args).await,
         ImportCommand::Areas(args) => {
             let kind = parse_kind(&args.kind)?;
             let crs = parse_crs(args.crs.as_deref())?;

@@ -2,6 +2,7 @@
 
 mod config;
 mod geography;
+mod incidents;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -325,6 +326,11 @@ pub(crate) fn describe(e: &trygg_core::Error) -> String {
 }
 
 async fn serve(trygg: Trygg, config: &Config) -> Result<ExitCode> {
+    // Databases set up before the category list existed get the defaults now.
+    trygg
+        .ensure_default_categories()
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     if trygg.db.home_organisation().await?.is_none() {
         tracing::warn!("the database is not initialised: run `trygg init` or `trygg demo`");
     }
