@@ -13,8 +13,8 @@
 //! Swedish name, ignoring case, diacritics and the difference between `-`, `/`, `_` and
 //! a space ([`CategoryList::resolve`]), because spreadsheets are typed by people.
 
-use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::Invalid;
 use crate::geo::fold;
@@ -24,8 +24,10 @@ use crate::organisation::Name;
 
 /// A category code: 1–40 characters of lower-case letters (a–z, å, ä, ö, é, ü), digits
 /// and single hyphens, starting with a letter and not ending with a hyphen.
+///
+/// Shared (`Arc`), since a million imported rows name the same sixteen codes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CategoryCode(String);
+pub struct CategoryCode(Arc<str>);
 
 impl CategoryCode {
     /// The longest code, in characters.
@@ -51,7 +53,7 @@ impl CategoryCode {
         if !ok {
             return Err(Invalid::new("code", codes::INVALID_CATEGORY_CODE));
         }
-        Ok(Self(code.to_owned()))
+        Ok(Self(Arc::from(code)))
     }
 
     /// Reads the category of an incident from a form or import: the code or the Swedish
@@ -472,14 +474,15 @@ const DEFAULTS: [(&str, &str, &str, CategoryGroup, u8); 16] = {
 ///
 /// Codes are unique, and so are the "match keys" of codes and Swedish names (see
 /// [`CategoryList::resolve`]), so that an import can never be ambiguous.
+///
+/// Lookups scan the list: it holds tens of categories, where comparing a few short
+/// strings is faster than hashing one.
 #[derive(Debug, Clone)]
 pub struct CategoryList {
     version: u32,
     categories: Vec<Category>,
-    /// Exact code → position, the fast path of imports.
-    by_code: HashMap<String, usize>,
-    /// Match key of the code and of the Swedish name → position.
-    by_key: HashMap<String, usize>,
+    /// Match keys (of the code and of the Swedish name) and the position they name.
+    keys: Vec<(String, usize)>,
 }
 
 impl CategoryList {
@@ -504,8 +507,7 @@ impl CategoryList {
         Self {
             version: Self::DEFAULT_VERSION,
             categories: Vec::new(),
-            by_code: HashMap::new(),
-            by_key: HashMap::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -515,29 +517,26 @@ impl CategoryList {
     /// is not itself replaced, or forms a cycle).
     pub fn new(version: u32, categories: Vec<Category>) -> Result<Self, Invalid> {
         let duplicate = || Invalid::new("categories", codes::DUPLICATE_CATEGORY);
-        let mut by_code = HashMap::with_capacity(categories.len());
-        let mut by_key = HashMap::with_capacity(categories.len() * 2);
+        let mut keys: Vec<(String, usize)> = Vec::with_capacity(categories.len() * 2);
         for (i, c) in categories.iter().enumerate() {
-            if by_code.insert(c.code.0.clone(), i).is_some() {
+            if categories[..i].iter().any(|other| other.code == c.code) {
                 return Err(duplicate());
             }
             for key in [match_key(c.code.as_str()), match_key(c.name_sv.as_str())] {
-                match by_key.get(&key) {
-                    Some(&other) if other != i => return Err(duplicate()),
-                    _ => {
-                        by_key.insert(key, i);
-                    }
+                match keys.iter().find(|(k, _)| *k == key) {
+                    Some(&(_, other)) if other != i => return Err(duplicate()),
+                    Some(_) => {}
+                    None => keys.push((key, i)),
                 }
             }
         }
         let list = Self {
             version,
             categories,
-            by_code,
-            by_key,
+            keys,
         };
         for c in &list.categories {
-            if c.replaced_by.is_some() && list.follow(&c.code).is_none() {
+            if c.replaced_by.is_some() && list.follow(c.code.as_str()).is_none() {
                 return Err(Invalid::new("categories", codes::INVALID_REPLACEMENT));
             }
         }
@@ -560,7 +559,7 @@ impl CategoryList {
 
     /// The category with exactly this code, current or retired.
     pub fn get(&self, code: &str) -> Option<&Category> {
-        self.by_code.get(code).map(|&i| &self.categories[i])
+        self.categories.iter().find(|c| c.code.as_str() == code)
     }
 
     /// The current category named by `text`: its code, or its Swedish name, compared
@@ -569,19 +568,21 @@ impl CategoryList {
     /// codes `required`, `unknown_category`, `retired_category`.
     pub fn resolve(&self, text: &str) -> Result<&Category, Invalid> {
         let field = "category";
-        let found = match self.by_code.get(text) {
-            Some(&i) => Some(i),
+        // Files mostly hold codes as they are: no folding, no allocation.
+        let category = match self.get(text) {
+            Some(c) => c,
             None => {
                 let key = match_key(text);
                 if key.is_empty() {
                     return Err(Invalid::new(field, codes::REQUIRED));
                 }
-                self.by_key.get(&key).copied()
+                self.keys
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|&(_, i)| &self.categories[i])
+                    .ok_or(Invalid::new(field, codes::UNKNOWN_CATEGORY))?
             }
         };
-        let category = found
-            .map(|i| &self.categories[i])
-            .ok_or(Invalid::new(field, codes::UNKNOWN_CATEGORY))?;
         if category.retired {
             return Err(Invalid::new(field, codes::RETIRED_CATEGORY));
         }
@@ -592,11 +593,11 @@ impl CategoryList {
     /// or, for a retired category, the end of its `replaced_by` chain. `None` if the code
     /// is not in this list.
     pub fn current_code(&self, code: &str) -> Option<&CategoryCode> {
-        self.follow(&CategoryCode(code.to_owned()))
+        self.follow(code)
     }
 
-    fn follow(&self, code: &CategoryCode) -> Option<&CategoryCode> {
-        let mut category = self.get(code.as_str())?;
+    fn follow(&self, code: &str) -> Option<&CategoryCode> {
+        let mut category = self.get(code)?;
         // Each step visits a different category, so a chain longer than the list is a
         // cycle.
         for _ in 0..=self.categories.len() {

@@ -30,10 +30,7 @@ impl Description {
         if text.len() > Self::MAX_CHARS && text.chars().count() > Self::MAX_CHARS {
             return Err(Invalid::new("description", codes::TOO_LONG));
         }
-        if text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        {
+        if has_control_characters(text, true) {
             return Err(Invalid::new("description", codes::CONTROL_CHARACTERS));
         }
         Ok(Self(text.to_owned()))
@@ -52,6 +49,17 @@ impl fmt::Display for Description {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `text` holds control characters (C0, DEL, C1); line breaks and tabs count
+/// only unless `allow_breaks`. A byte scan first: the C1 controls are the only ones
+/// beyond ASCII and all start with the byte 0xC2.
+pub(crate) fn has_control_characters(text: &str, allow_breaks: bool) -> bool {
+    let suspicious = |b: &u8| *b < 0x20 || *b == 0x7f || *b == 0xc2;
+    text.as_bytes().iter().any(suspicious)
+        && text
+            .chars()
+            .any(|c| c.is_control() && !(allow_breaks && matches!(c, '\n' | '\r' | '\t')))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 
 pub mod category;
 pub mod codes;
+pub mod csv_import;
 pub mod description;
 mod ids;
 pub mod personal_data;
