@@ -116,7 +116,7 @@ pub struct BadRow {
     pub line: usize,
     /// The column, or `row` for a problem with the row as a whole.
     pub field: &'static str,
-    /// A code from [`codes`](crate::incident::codes).
+    /// A code from [`codes`].
     pub code: &'static str,
 }
 
@@ -170,7 +170,7 @@ pub enum CsvFileError {
 }
 
 impl CsvFileError {
-    /// The stable code, from [`codes`](crate::incident::codes).
+    /// The stable code, from [`codes`].
     pub fn code(&self) -> &'static str {
         match self {
             Self::Empty => codes::EMPTY_FILE,

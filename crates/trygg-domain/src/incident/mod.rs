@@ -23,10 +23,14 @@
 
 pub mod category;
 pub mod codes;
+pub mod csv_export;
 pub mod csv_import;
+pub mod demo_data;
 pub mod description;
+pub mod geojson_export;
 mod ids;
 pub mod personal_data;
+pub mod police_feed;
 pub mod when;
 
 pub use category::{

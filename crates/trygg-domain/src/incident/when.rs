@@ -208,7 +208,7 @@ pub enum Written {
 }
 
 /// Reads ISO 8601 text into a [`Written`] time; the error is a code from
-/// [`codes`](crate::incident::codes): `required`, `invalid_time` (not this shape) or
+/// [`codes`]: `required`, `invalid_time` (not this shape) or
 /// `invalid_date` (no such date or time of day).
 ///
 /// Accepted, with surrounding spaces ignored:
