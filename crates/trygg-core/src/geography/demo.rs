@@ -95,7 +95,7 @@ fn union_of(
     common_names: &[&str],
     aliases: &[Alias<'_>],
     regso: &HashMap<&str, &AreaFeature>,
-) -> Result<(AreaFeature, Vec<AreaRef>)> {
+) -> Result<DemoArea> {
     let mut codes: Vec<&str> = aliases
         .iter()
         .filter(|a| common_names.contains(&a.common_name))
@@ -130,43 +130,49 @@ fn union_of(
     Ok((feature, members))
 }
 
+/// An area of the demo and the areas (by kind and code) it is the union of.
+pub type DemoArea = (AreaFeature, Vec<AreaRef>);
+
+/// The demo's areas, by kind, each with the areas it is the union of: the municipality,
+/// the 32 RegSO areas, 7 districts and 4 ordningsvakt permit areas. Pure (no database),
+/// so the locate benchmark can use exactly these areas.
+pub fn demo_areas() -> Result<Vec<(AreaKind, Vec<DemoArea>)>> {
+    let mut kommun = parse_areas(KOMMUN, &AreaImportOptions::new("kommunkod", "kommunnamn"))
+        .map_err(|e| data_error("kommun", e))?;
+    for k in &mut kommun {
+        k.name = format!("{}s kommun", k.name);
+    }
+    let regso = parse_areas(REGSO, &AreaImportOptions::new("regsokod", "regsonamn"))
+        .map_err(|e| data_error("regso", e))?;
+    let by_code: HashMap<&str, &AreaFeature> = regso.iter().map(|f| (f.code.as_str(), f)).collect();
+    let aliases = aliases();
+
+    let mut districts = Vec::new();
+    for name in DISTRICTS {
+        districts.push(union_of(&fold(name), name, &[name], &aliases, &by_code)?);
+    }
+    let mut permit_areas = Vec::new();
+    for (code, name, parts) in PERMIT_AREAS {
+        permit_areas.push(union_of(code, name, parts, &aliases, &by_code)?);
+    }
+    let plain = |features: Vec<AreaFeature>| -> Vec<DemoArea> {
+        features.into_iter().map(|f| (f, Vec::new())).collect()
+    };
+    Ok(vec![
+        (AreaKind::Kommun, plain(kommun)),
+        (AreaKind::Regso, plain(regso.clone())),
+        (AreaKind::District, districts),
+        (AreaKind::PermitArea, permit_areas),
+    ])
+}
+
 impl Trygg {
     /// Loads (or confirms) the demo's areas and places.
     pub async fn load_demo_geography(&self) -> Result<DemoGeography> {
         let caller = Caller::System;
         let meta = RequestMeta::cli();
         let mut result = DemoGeography::default();
-
-        let mut kommun = parse_areas(KOMMUN, &AreaImportOptions::new("kommunkod", "kommunnamn"))
-            .map_err(|e| data_error("kommun", e))?;
-        for k in &mut kommun {
-            k.name = format!("{}s kommun", k.name);
-        }
-        let regso = parse_areas(REGSO, &AreaImportOptions::new("regsokod", "regsonamn"))
-            .map_err(|e| data_error("regso", e))?;
-        let by_code: HashMap<&str, &AreaFeature> =
-            regso.iter().map(|f| (f.code.as_str(), f)).collect();
-        let aliases = aliases();
-
-        let mut districts = Vec::new();
-        for name in DISTRICTS {
-            districts.push(union_of(&fold(name), name, &[name], &aliases, &by_code)?);
-        }
-        let mut permit_areas = Vec::new();
-        for (code, name, parts) in PERMIT_AREAS {
-            permit_areas.push(union_of(code, name, parts, &aliases, &by_code)?);
-        }
-
-        let plain = |features: Vec<AreaFeature>| -> Vec<(AreaFeature, Vec<AreaRef>)> {
-            features.into_iter().map(|f| (f, Vec::new())).collect()
-        };
-        let batches = [
-            (AreaKind::Kommun, plain(kommun)),
-            (AreaKind::Regso, plain(regso.clone())),
-            (AreaKind::District, districts),
-            (AreaKind::PermitArea, permit_areas),
-        ];
-        for (kind, features) in batches {
+        for (kind, features) in demo_areas()? {
             let members: HashMap<String, Vec<AreaRef>> = features
                 .iter()
                 .map(|(f, m)| (f.code.clone(), m.clone()))
@@ -184,6 +190,7 @@ impl Trygg {
             result.areas.push((kind, counts));
         }
 
+        let aliases = aliases();
         // Everyday names of a RegSO area become aliases of its named point, so that a
         // search for "Tornby" finds "Skäggetorp-Tornby".
         let extra = |name: &str| -> Vec<String> {
