@@ -33,6 +33,8 @@ pub const INVALID_SEVERITY: &str = "invalid_severity";
 pub const UNKNOWN_SHARING_LEVEL: &str = "unknown_sharing_level";
 /// Review status is not `submitted`, `accepted`, `rejected` or `merged`.
 pub const UNKNOWN_REVIEW_STATUS: &str = "unknown_review_status";
+/// A personal-data policy is not `mask` or `keep_and_flag`.
+pub const UNKNOWN_PII_POLICY: &str = "unknown_pii_policy";
 /// Source is not one of `form`, `import`, `open311`, `guard`, `contractor`, `police_feed`.
 pub const UNKNOWN_INCIDENT_SOURCE: &str = "unknown_incident_source";
 
@@ -83,6 +85,8 @@ pub const COORDINATES_REQUIRED: &str = "coordinates_required";
 pub const CONFLICTING_COORDINATES: &str = "conflicting_coordinates";
 /// A yes/no field is not one of `ja`, `nej`, `yes`, `no`, `true`, `false`, `1`, `0`.
 pub const INVALID_BOOLEAN: &str = "invalid_boolean";
+/// A column without a name in the header has a value in this row.
+pub const VALUE_IN_UNNAMED_COLUMN: &str = "value_in_unnamed_column";
 /// The same `external_id` appears on an earlier line of the file.
 pub const DUPLICATE_EXTERNAL_ID: &str = "duplicate_external_id";
 

@@ -22,7 +22,8 @@
 //!
 //!   The header must hold `lat` and `lon`, or `x` and `y`, or all four; each row then
 //!   fills exactly one pair. Unknown columns are refused: a misspelt optional column
-//!   would otherwise lose its data silently.
+//!   would otherwise lose its data silently. Columns with an empty name (Excel's
+//!   trailing `;;`) are allowed as long as every row leaves them empty.
 //! * The separator is `;` if the header line contains one, otherwise `,` (Swedish Excel
 //!   writes `;`). With either, numbers may use a decimal comma and spaces between digit
 //!   groups (`58,41611`, `6 475 208,6`); a field holding the separator must be quoted.
@@ -39,8 +40,9 @@
 //! [`parse_incidents`] returns every row or, if any row is bad, every bad row and no
 //! rows; [`parse_incidents_skip_invalid`] returns the good rows and the bad ones. Both
 //! refuse a file whose header or structure is broken ([`CsvFileError`]). The
-//! [`read_incidents`] iterator underlies both, for callers that stream rows into a
-//! transaction instead of holding a million in memory.
+//! [`read_incidents`] iterator underlies both; with [`check_incidents`] (a first pass
+//! that keeps no rows) it lets a caller stream a million rows into a transaction
+//! instead of holding them in memory.
 //!
 //! Descriptions are returned as written; the caller applies the category's personal-data
 //! policy ([`personal_data::screen`](crate::incident::personal_data::screen)).
@@ -268,24 +270,30 @@ pub fn parse_incidents_skip_invalid(
 /// false duplicate. The hash key is random (std's [`RandomState`]), so a file cannot be
 /// crafted to make every id collide.
 pub fn duplicate_external_ids(rows: &[IncidentRow]) -> Vec<usize> {
+    later_duplicates(
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.external_id.as_deref().map(|id| (i, id))),
+    )
+}
+
+/// Of `(key, id)` pairs in file order, the keys of those whose id an earlier pair has,
+/// in order (see [`duplicate_external_ids`] for the method).
+fn later_duplicates<'i>(ids: impl Iterator<Item = (usize, &'i str)>) -> Vec<usize> {
     let keys = RandomState::new();
-    let mut hashed: Vec<(u64, usize)> = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.external_id.as_deref().map(|id| (keys.hash_one(id), i)))
-        .collect();
-    hashed.sort_unstable();
+    let mut hashed: Vec<(u64, usize, &str)> =
+        ids.map(|(k, id)| (keys.hash_one(id), k, id)).collect();
+    hashed.sort_unstable_by_key(|&(hash, k, _)| (hash, k));
     let mut duplicates = Vec::new();
     for run in hashed
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|run| run.len() > 1)
     {
-        // Within a run (in file order), a row is a duplicate if an earlier row of the
-        // run has the same id; almost always every row of a run has the same id.
-        for (k, &(_, i)) in run.iter().enumerate() {
-            let id = &rows[i].external_id;
-            if run[..k].iter().any(|&(_, j)| rows[j].external_id == *id) {
-                duplicates.push(i);
+        // Within a run (in file order), a pair is a duplicate if an earlier pair of the
+        // run has the same id; almost always every pair of a run has the same id.
+        for (n, &(_, k, id)) in run.iter().enumerate() {
+            if run[..n].iter().any(|&(_, _, earlier)| earlier == id) {
+                duplicates.push(k);
             }
         }
     }
@@ -293,12 +301,56 @@ pub fn duplicate_external_ids(rows: &[IncidentRow]) -> Vec<usize> {
     duplicates
 }
 
+/// What [`check_incidents`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CsvCheck {
+    /// Rows that can be imported.
+    pub good: usize,
+    /// Rows that cannot, duplicates of `external_id` included, in line order.
+    pub bad: Vec<BadRow>,
+}
+
+/// Checks every row without keeping any: the first pass of a low-memory import. An
+/// all-or-nothing import of a large file checks first and, if `bad` is empty, streams
+/// [`read_incidents`] into one transaction; a skip-invalid import streams it and skips
+/// the rows whose line is in `bad` (the later duplicates are good rows to the
+/// iterator). Memory: the external ids only.
+pub fn check_incidents(
+    bytes: &[u8],
+    options: &CsvImportOptions<'_>,
+) -> Result<CsvCheck, CsvFileError> {
+    let mut check = CsvCheck::default();
+    let mut ids: Vec<(usize, String)> = Vec::new();
+    for item in read_incidents(bytes, options)? {
+        match item? {
+            Ok(row) => {
+                check.good += 1;
+                if let Some(id) = row.external_id {
+                    ids.push((row.line, id));
+                }
+            }
+            Err(b) => check.bad.push(b),
+        }
+    }
+    let duplicates = later_duplicates(ids.iter().map(|(line, id)| (*line, id.as_str())));
+    check.good -= duplicates.len();
+    for line in duplicates {
+        check.bad.push(BadRow::new(
+            line,
+            Invalid::new("external_id", codes::DUPLICATE_EXTERNAL_ID),
+        ));
+    }
+    check.bad.sort_by_key(|b| b.line);
+    Ok(check)
+}
+
 /// Reads the header and returns an iterator over the rows: each item is a good row or
 /// a bad one, or a [`CsvFileError`] after which the iterator ends (a quote never
 /// closed: the rest of the file cannot be split into rows).
 ///
 /// Each row is checked on its own; that `external_id`s are unique across the file is
-/// checked by [`duplicate_external_ids`] (which the collectors call).
+/// checked by [`duplicate_external_ids`] (which the collectors call) or
+/// [`check_incidents`].
 pub fn read_incidents<'t, 'c>(
     bytes: &'t [u8],
     options: &CsvImportOptions<'c>,
@@ -410,6 +462,17 @@ impl Iterator for IncidentCsvReader<'_, '_> {
                 return Some(Ok(Err(BadRow::new(
                     line,
                     Invalid::new("row", codes::WRONG_FIELD_COUNT),
+                ))));
+            }
+            if self
+                .columns
+                .unnamed
+                .iter()
+                .any(|&i| !self.fields[i].trim().is_empty())
+            {
+                return Some(Ok(Err(BadRow::new(
+                    line,
+                    Invalid::new("row", codes::VALUE_IN_UNNAMED_COLUMN),
                 ))));
             }
             return Some(Ok(self
@@ -592,7 +655,7 @@ fn parse_yes_no(text: &str) -> Result<Option<bool>, Invalid> {
 }
 
 /// Where each documented column is in the file.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Columns {
     occurred_at: Option<usize>,
     category: Option<usize>,
@@ -607,6 +670,8 @@ struct Columns {
     creates_insecurity: Option<usize>,
     organisation: Option<usize>,
     external_id: Option<usize>,
+    /// Columns without a name in the header.
+    unnamed: Vec<usize>,
 }
 
 impl Columns {
@@ -614,6 +679,12 @@ impl Columns {
         let mut c = Self::default();
         for (i, name) in names.iter().enumerate() {
             let name = name.trim();
+            if name.is_empty() {
+                // Excel writes empty columns after the data (`…;external_id;;`) when
+                // cells there were ever formatted; rows must leave them empty.
+                c.unnamed.push(i);
+                continue;
+            }
             let slot = match name.to_ascii_lowercase().as_str() {
                 "occurred_at" => &mut c.occurred_at,
                 "category" => &mut c.category,
@@ -691,6 +762,14 @@ impl<'t> Records<'t> {
         }
     }
 
+    /// The index of the next `\n` at or after `from`, or the end of the text.
+    fn line_end(&self, from: usize) -> usize {
+        // `str::find` with an ASCII char is a memchr: word-at-a-time, not byte by byte.
+        self.text[from..]
+            .find('\n')
+            .map_or(self.text.len(), |i| from + i)
+    }
+
     /// The next record's fields into `out`; returns the line it starts on.
     fn next_record(&mut self, out: &mut Vec<Cow<'t, str>>) -> Option<Result<usize, RecordError>> {
         let b = self.text.as_bytes();
@@ -699,6 +778,8 @@ impl<'t> Records<'t> {
         }
         out.clear();
         let start_line = self.line;
+        let separator = char::from(self.separator);
+        let mut line_end = self.line_end(self.pos);
         loop {
             if b.get(self.pos) == Some(&b'"') {
                 let field = match self.quoted() {
@@ -706,6 +787,10 @@ impl<'t> Records<'t> {
                     Err(e) => return Some(Err(e)),
                 };
                 out.push(field);
+                if self.pos > line_end {
+                    // The field held line breaks.
+                    line_end = self.line_end(self.pos);
+                }
                 match b.get(self.pos) {
                     None => return Some(Ok(start_line)),
                     Some(&c) if c == self.separator => self.pos += 1,
@@ -726,23 +811,19 @@ impl<'t> Records<'t> {
                 }
             } else {
                 let start = self.pos;
-                let mut i = start;
-                while i < b.len() && b[i] != self.separator && b[i] != b'\n' {
-                    i += 1;
-                }
-                if i < b.len() && b[i] == self.separator {
-                    out.push(Cow::Borrowed(&self.text[start..i]));
-                    self.pos = i + 1;
+                if let Some(i) = self.text[start..line_end].find(separator) {
+                    out.push(Cow::Borrowed(&self.text[start..start + i]));
+                    self.pos = start + i + 1;
                     continue;
                 }
-                let end = if i > start && b[i - 1] == b'\r' {
-                    i - 1
+                let end = if line_end > start && b[line_end - 1] == b'\r' {
+                    line_end - 1
                 } else {
-                    i
+                    line_end
                 };
                 out.push(Cow::Borrowed(&self.text[start..end]));
-                self.pos = i;
-                if i < b.len() {
+                self.pos = line_end;
+                if line_end < b.len() {
                     self.pos += 1;
                     self.line += 1;
                 }
@@ -760,7 +841,7 @@ impl<'t> Records<'t> {
         let mut owned: Option<String> = None;
         let mut segment = self.pos;
         loop {
-            let Some(q) = b[self.pos..].iter().position(|&c| c == b'"') else {
+            let Some(q) = self.text[self.pos..].find('"') else {
                 self.pos = b.len();
                 return Err(RecordError::Unterminated { line: opened_on });
             };
@@ -1055,6 +1136,17 @@ mod tests {
             ]
         );
         assert_eq!(duplicate_external_ids(&out.rows), Vec::<usize>::new());
+        let check = check_incidents(text.as_bytes(), &CsvImportOptions::new(&list, now())).unwrap();
+        assert_eq!(check.good, 4);
+        assert_eq!(check.bad, out.bad);
+    }
+
+    #[test]
+    fn empty_columns_after_the_data_are_allowed_but_must_stay_empty() {
+        let text = format!("{HEADER},,\n2026-08-19 07:58,klotter,58.4,15.6,ok,,\n");
+        assert_eq!(parse(&text).unwrap().len(), 1);
+        let text = format!("{HEADER},,\n2026-08-19 07:58,klotter,58.4,15.6,ok,,x\n");
+        assert_eq!(bad(&text), vec![(2, "row", "value_in_unnamed_column")]);
     }
 
     #[test]

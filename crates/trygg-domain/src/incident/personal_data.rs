@@ -43,6 +43,7 @@
 use std::ops::Range;
 
 use crate::Invalid;
+use crate::incident::codes;
 
 /// A kind of personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -190,7 +191,7 @@ impl PiiPolicy {
         Self::ALL
             .into_iter()
             .find(|p| p.code() == text.trim())
-            .ok_or(Invalid::new("pii_policy", "unknown_pii_policy"))
+            .ok_or(Invalid::new("pii_policy", codes::UNKNOWN_PII_POLICY))
     }
 }
 
