@@ -3,7 +3,10 @@
 
 pub mod admin;
 pub mod geography;
+pub mod incidents;
 pub mod login;
+pub mod report;
+pub mod review;
 pub mod start;
 
 use askama::Template;
@@ -43,6 +46,10 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/", "nav-start", Action::ViewStartPage),
     ("/map", "nav-map", Action::ReadGeography),
     ("/places", "nav-places", Action::ReadGeography),
+    ("/rapportera", "nav-report", Action::FileReport),
+    ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
+    ("/granskning", "nav-review", Action::ReviewIncidents),
+    ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     (
         "/admin/organisations",
         "nav-organisations",
