@@ -300,6 +300,36 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             Signed(Action::ManagePlaces),
             patch(api::geography::update_place),
         ),
+        r(
+            Method::GET,
+            "/api/v1/incidents",
+            Signed(Action::ReadOwnIncidents),
+            get(api::incidents::list),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/incidents",
+            Signed(Action::FileReport),
+            post(api::incidents::create),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/incidents.geojson",
+            Signed(Action::ReadOwnIncidents),
+            get(api::incidents::geojson),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/incidents/{id}",
+            Signed(Action::ReadOwnIncidents),
+            get(api::incidents::one),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/incidents/{id}/review",
+            Signed(Action::ReviewIncidents),
+            post(api::incidents::review),
+        ),
     ]
 }
 

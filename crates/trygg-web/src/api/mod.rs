@@ -6,6 +6,7 @@
 pub mod directory;
 pub mod geography;
 pub mod health;
+pub mod incidents;
 pub mod me;
 
 use axum::Json;
@@ -48,7 +49,12 @@ pub struct ApiErrorBody {
         geography::area,
         geography::places,
         geography::create_place,
-        geography::update_place
+        geography::update_place,
+        incidents::list,
+        incidents::geojson,
+        incidents::one,
+        incidents::create,
+        incidents::review
     ),
     components(schemas(ApiError, ApiErrorBody))
 )]
