@@ -4,5 +4,6 @@
 
 mod access;
 mod harness;
+mod incidents;
 mod login;
 mod shell;
