@@ -22,8 +22,12 @@
 //!   or no-break spaces between digit groups, where the national number (without `0`
 //!   or `46`) has 7–9 digits as Swedish numbers do; and other international numbers
 //!   written with `+` and 8–15 digits (E.164). A number that is also a valid
-//!   personnummer is reported as a personnummer. `DD-MM-YYYY` dates are not phone
-//!   numbers.
+//!   personnummer is reported as a personnummer. `DD-MM-YYYY` dates, decimals and the
+//!   middle of hyphenated numbers (`2026-0123…`) are not phone numbers; any other
+//!   number of 8–10 digits starting with `0` is, whatever it really was: masking a
+//!   reference number now and then is the price of not missing phone numbers.
+//!   Organisationsnummer (`556012-5790`) are never personnummer: their month is 20 or
+//!   more.
 //! * **Registration plates**: `ABC 123`, `ABC123`, `ABC-123` and the newer `ABC 12A`
 //!   (since 2019). Swedish plates use the letters A–Z except I, Q and V (Å, Ä and Ö are
 //!   never used), and the last position is never the letter O (it would read as a
@@ -757,6 +761,11 @@ mod tests {
         ] {
             assert_eq!(kinds(text), vec![], "{text}");
         }
+        // Organisationsnummer: month 20 or more, never a date.
+        let org = "556012-579";
+        let nine: [u8; 9] = *b"556012579";
+        let org = format!("{org}{}", personnummer_check_digit(&nine));
+        assert_eq!(kinds(&format!("AB Exempel {org}")), vec![]);
         // 19 February 1989, check digit 9 (a leap-year check in passing: 890229 is no
         // date in any century).
         assert_eq!(check_only("890219-123"), Some(PiiKind::Personnummer));
