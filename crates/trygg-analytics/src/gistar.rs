@@ -72,7 +72,9 @@ use serde::{Deserialize, Serialize};
 use crate::AnalyticsError;
 use crate::grid::Lattice;
 use crate::rng::{Rng, splitmix64};
-use crate::significance::{benjamini_hochberg_cutoff, normal_two_sided_p};
+use crate::significance::{
+    benjamini_hochberg_cutoffs, benjamini_hochberg_cutoffs_grouped, normal_two_sided_p,
+};
 
 /// Binary spatial weights with the cell itself included, in compressed rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,8 +249,11 @@ pub fn gistar_lattice(
     options: &GiStarOptions,
 ) -> Result<HotSpots, AnalyticsError> {
     check_values(values, lattice.len())?;
-    let (lag, card) = lattice_lag(lattice, values);
-    finish(values, &lag, &card, options)
+    if options.permutations.is_some_and(|p| p.count > 0) {
+        let (lag, card) = lattice_lag(lattice, values);
+        return Ok(finish(values, &lag, &card, options));
+    }
+    Ok(analytic_lattice(lattice, values, options))
 }
 
 /// Gi* with arbitrary binary weights (H3 rings, irregular areas).
@@ -266,7 +271,7 @@ pub fn gistar(
         lag.push(row.iter().map(|&j| values[j as usize]).sum());
         card.push(row.len() as u32);
     }
-    finish(values, &lag, &card, options)
+    Ok(finish(values, &lag, &card, options))
 }
 
 fn check_values(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
@@ -283,7 +288,221 @@ fn check_values(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
     Ok(())
 }
 
-/// 3 × 3 box sums (clipped at the edges) and their cell counts, in two separable passes.
+/// What Gi* needs to know about the values as a whole.
+struct Moments {
+    n: usize,
+    mean: f64,
+    std_dev: f64,
+    /// All values are non-negative integers (counts).
+    counts: bool,
+    max: f64,
+}
+
+impl Moments {
+    fn of(values: &[f64]) -> Self {
+        let n = values.len();
+        let nf = n as f64;
+        let mut sum = 0.0;
+        let mut counts = true;
+        let mut max = 0.0f64;
+        for &v in values {
+            sum += v;
+            // An integer test without a call to trunc: values are finite, and anything
+            // ≥ 2⁵³ is an integer in f64 anyway (and too large for the memo).
+            counts &= (0.0..9.0e15).contains(&v) && (v as i64) as f64 == v;
+            max = max.max(v);
+        }
+        let mean = if n > 0 { sum / nf } else { 0.0 };
+        let variance = if n > 0 {
+            values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / nf
+        } else {
+            0.0
+        };
+        Self {
+            n,
+            mean,
+            std_dev: variance.sqrt(),
+            counts,
+            max,
+        }
+    }
+
+    /// `S·√[(n·W − W²)/(n − 1)]` for W = 0..=max_w; 0 where Gi* has no variance.
+    fn denominators(&self, max_w: usize) -> Vec<f64> {
+        let nf = self.n as f64;
+        (0..=max_w)
+            .map(|w| {
+                let wf = w as f64;
+                if self.n < 2 {
+                    0.0
+                } else {
+                    self.std_dev * ((nf * wf - wf * wf) / (nf - 1.0)).sqrt()
+                }
+            })
+            .collect()
+    }
+
+    fn z(&self, lag: f64, w: u32, denominators: &[f64]) -> f64 {
+        let den = denominators[w as usize];
+        if den > 0.0 {
+            (lag - self.mean * f64::from(w)) / den
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Memoised z- and p-values for count data.
+///
+/// zᵢ and so pᵢ are functions of (Lᵢ, Wᵢ) alone, and a grid of counts has only a few
+/// hundred distinct pairs among a million cells: each pair's values are computed once
+/// (the same arithmetic and the same `erfc` result, without a million divisions and
+/// calls), and the number of cells per pair gives the Benjamini–Hochberg cut-offs
+/// without sorting a million p-values.
+struct Memo {
+    width: usize,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    hits: Vec<u64>,
+}
+
+impl Memo {
+    const LIMIT: usize = 1 << 20;
+
+    fn new(m: &Moments, max_w: usize) -> Option<Self> {
+        let max_lag = m.max * max_w as f64;
+        if !m.counts || max_lag >= Self::LIMIT as f64 {
+            return None;
+        }
+        let width = max_lag as usize + 1;
+        let size = width.checked_mul(max_w + 1).filter(|s| *s <= Self::LIMIT)?;
+        Some(Self {
+            width,
+            z: vec![f64::NAN; size],
+            p: vec![f64::NAN; size],
+            hits: vec![0; size],
+        })
+    }
+
+    #[inline]
+    fn get(&mut self, lag: f64, w: u32, m: &Moments, denominators: &[f64]) -> (f64, f64) {
+        let k = w as usize * self.width + lag as usize;
+        self.hits[k] += 1;
+        if self.z[k].is_nan() {
+            let z = m.z(lag, w, denominators);
+            self.z[k] = z;
+            self.p[k] = normal_two_sided_p(z);
+        }
+        (self.z[k], self.p[k])
+    }
+
+    fn cutoffs(&self, alphas: &[f64]) -> Vec<Option<f64>> {
+        let mut groups: Vec<(f64, u64)> = self
+            .p
+            .iter()
+            .zip(&self.hits)
+            .filter(|(_, h)| **h > 0)
+            .map(|(p, h)| (*p, *h))
+            .collect();
+        benjamini_hochberg_cutoffs_grouped(&mut groups, alphas)
+    }
+}
+
+/// The ±1/2/3 levels and their p-value cut-offs.
+const LEVELS: [f64; 3] = [0.10, 0.05, 0.01];
+
+/// Calls `emit(Lᵢ, Wᵢ)` for every cell of a lattice in row-major order: box sums from
+/// three rolling rows of horizontal sums, Wᵢ from the position, no per-cell storage.
+#[inline]
+fn sweep_lattice(lattice: Lattice, values: &[f64], mut emit: impl FnMut(f64, u32)) {
+    let Lattice { cols, rows } = lattice;
+    let horizontal = |r: usize, out: &mut [f64]| {
+        let row = &values[r * cols..(r + 1) * cols];
+        for (c, o) in out.iter_mut().enumerate() {
+            let mut s = row[c];
+            if c > 0 {
+                s += row[c - 1];
+            }
+            if c + 1 < cols {
+                s += row[c + 1];
+            }
+            *o = s;
+        }
+    };
+    let span = |i: usize, len: usize| 1 + u32::from(i > 0) + u32::from(i + 1 < len);
+    let mut above = vec![0.0; cols];
+    let mut here = vec![0.0; cols];
+    let mut below = vec![0.0; cols];
+    if rows > 0 {
+        horizontal(0, &mut here);
+    }
+    for r in 0..rows {
+        let has_above = r > 0;
+        let has_below = r + 1 < rows;
+        if has_below {
+            horizontal(r + 1, &mut below);
+        }
+        let wr = span(r, rows);
+        for c in 0..cols {
+            let mut lag = here[c];
+            if has_above {
+                lag += above[c];
+            }
+            if has_below {
+                lag += below[c];
+            }
+            emit(lag, wr * span(c, cols));
+        }
+        std::mem::swap(&mut above, &mut here);
+        std::mem::swap(&mut here, &mut below);
+    }
+}
+
+/// Analytic Gi* on a lattice in one pass, z and p straight into the output.
+fn analytic_lattice(lattice: Lattice, values: &[f64], options: &GiStarOptions) -> HotSpots {
+    let n = values.len();
+    let m = Moments::of(values);
+    let denominators = m.denominators(9);
+    let mut z = Vec::with_capacity(n);
+    let mut p = Vec::with_capacity(n);
+    let memo = match Memo::new(&m, 9) {
+        Some(mut memo) => {
+            sweep_lattice(lattice, values, |lag, w| {
+                let (zi, pi) = memo.get(lag, w, &m, &denominators);
+                z.push(zi);
+                p.push(pi);
+            });
+            Some(memo)
+        }
+        None => {
+            sweep_lattice(lattice, values, |lag, w| {
+                let zi = m.z(lag, w, &denominators);
+                z.push(zi);
+                p.push(normal_two_sided_p(zi));
+            });
+            None
+        }
+    };
+    let cutoffs = match (&memo, options.fdr) {
+        (Some(memo), true) => cutoffs_from(&memo.cutoffs(&LEVELS)),
+        _ => level_cutoffs(&p, options.fdr),
+    };
+    let bin = bins(&p, &cutoffs, |i| sign(z[i]));
+    HotSpots {
+        z,
+        p,
+        p_sim: None,
+        bin,
+        cutoffs,
+        inference: Inference::Analytic,
+        fdr: options.fdr,
+        n,
+        mean: m.mean,
+        std_dev: m.std_dev,
+    }
+}
+
+/// 3 × 3 box sums (clipped at the edges) and their cell counts, for the permutation path.
 fn lattice_lag(lattice: Lattice, values: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let Lattice { cols, rows } = lattice;
     let mut horizontal = vec![0.0; values.len()];
@@ -291,22 +510,28 @@ fn lattice_lag(lattice: Lattice, values: &[f64]) -> (Vec<f64>, Vec<u32>) {
         let row = &values[r * cols..(r + 1) * cols];
         let out = &mut horizontal[r * cols..(r + 1) * cols];
         for (c, o) in out.iter_mut().enumerate() {
-            let lo = c.saturating_sub(1);
-            let hi = (c + 1).min(cols - 1);
-            *o = row[lo..=hi].iter().sum();
+            let mut s = row[c];
+            if c > 0 {
+                s += row[c - 1];
+            }
+            if c + 1 < cols {
+                s += row[c + 1];
+            }
+            *o = s;
         }
     }
-    let span = |i: usize, len: usize| -> u32 { 1 + u32::from(i > 0) + u32::from(i + 1 < len) };
+    let span = |i: usize, len: usize| 1 + u32::from(i > 0) + u32::from(i + 1 < len);
     let mut lag = vec![0.0; values.len()];
     let mut card = vec![0u32; values.len()];
     for r in 0..rows {
-        let lo = r.saturating_sub(1);
-        let hi = (r + 1).min(rows - 1);
         let wr = span(r, rows);
         for c in 0..cols {
-            let mut s = 0.0;
-            for rr in lo..=hi {
-                s += horizontal[rr * cols + c];
+            let mut s = horizontal[r * cols + c];
+            if r > 0 {
+                s += horizontal[(r - 1) * cols + c];
+            }
+            if r + 1 < rows {
+                s += horizontal[(r + 1) * cols + c];
             }
             lag[r * cols + c] = s;
             card[r * cols + c] = wr * span(c, cols);
@@ -316,80 +541,102 @@ fn lattice_lag(lattice: Lattice, values: &[f64]) -> (Vec<f64>, Vec<u32>) {
 }
 
 /// z, p, permutations and bins from the neighbourhood sums.
-fn finish(
-    values: &[f64],
-    lag: &[f64],
-    card: &[u32],
-    options: &GiStarOptions,
-) -> Result<HotSpots, AnalyticsError> {
+fn finish(values: &[f64], lag: &[f64], card: &[u32], options: &GiStarOptions) -> HotSpots {
     let n = values.len();
-    let nf = n as f64;
-    let mean = if n > 0 {
-        values.iter().sum::<f64>() / nf
-    } else {
-        0.0
-    };
-    let variance = if n > 0 {
-        values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / nf
-    } else {
-        0.0
-    };
-    let std_dev = variance.sqrt();
-
-    // The denominator depends on Wᵢ only; cache it per distinct Wᵢ (a grid has 4 values).
-    let mut denominators: HashMap<u32, f64> = HashMap::new();
+    let m = Moments::of(values);
+    let max_w = card.iter().copied().max().unwrap_or(0) as usize;
+    let denominators = m.denominators(max_w);
+    let mut memo = Memo::new(&m, max_w);
     let mut z = Vec::with_capacity(n);
     let mut p = Vec::with_capacity(n);
     for (&l, &w) in lag.iter().zip(card) {
-        let den = *denominators.entry(w).or_insert_with(|| {
-            let wf = f64::from(w);
-            if n < 2 {
-                0.0
-            } else {
-                std_dev * ((nf * wf - wf * wf) / (nf - 1.0)).sqrt()
+        let (zi, pi) = match memo.as_mut() {
+            Some(memo) => memo.get(l, w, &m, &denominators),
+            None => {
+                let zi = m.z(l, w, &denominators);
+                (zi, normal_two_sided_p(zi))
             }
-        });
-        let zi = if den > 0.0 {
-            (l - mean * f64::from(w)) / den
-        } else {
-            0.0
         };
         z.push(zi);
-        p.push(normal_two_sided_p(zi));
+        p.push(pi);
     }
 
-    let (p_sim, direction, inference) = match options.permutations {
+    match options.permutations {
         Some(perm) if perm.count > 0 => {
             let (p_sim, direction) = conditional_permutation(values, lag, card, perm);
-            (
-                Some(p_sim),
-                Some(direction),
-                Inference::Permutation {
+            let cutoffs = level_cutoffs(&p_sim, options.fdr);
+            let bin = bins(&p_sim, &cutoffs, |i| direction[i]);
+            HotSpots {
+                z,
+                p,
+                p_sim: Some(p_sim),
+                bin,
+                cutoffs,
+                inference: Inference::Permutation {
                     permutations: perm.count,
                     seed: perm.seed,
                 },
-            )
+                fdr: options.fdr,
+                n,
+                mean: m.mean,
+                std_dev: m.std_dev,
+            }
         }
-        _ => (None, None, Inference::Analytic),
-    };
+        _ => {
+            let cutoffs = match (&memo, options.fdr) {
+                (Some(memo), true) => cutoffs_from(&memo.cutoffs(&LEVELS)),
+                _ => level_cutoffs(&p, options.fdr),
+            };
+            let bin = bins(&p, &cutoffs, |i| sign(z[i]));
+            HotSpots {
+                z,
+                p,
+                p_sim: None,
+                bin,
+                cutoffs,
+                inference: Inference::Analytic,
+                fdr: options.fdr,
+                n,
+                mean: m.mean,
+                std_dev: m.std_dev,
+            }
+        }
+    }
+}
 
-    let decision = p_sim.as_deref().unwrap_or(&p);
-    let cutoff = |alpha: f64| {
-        if options.fdr {
-            benjamini_hochberg_cutoff(decision, alpha)
-        } else {
-            Some(alpha)
-        }
-    };
-    let cutoffs = Cutoffs {
-        p90: cutoff(0.10),
-        p95: cutoff(0.05),
-        p99: cutoff(0.01),
-    };
+fn sign(z: f64) -> i8 {
+    if z > 0.0 {
+        1
+    } else if z < 0.0 {
+        -1
+    } else {
+        0
+    }
+}
+
+fn cutoffs_from(c: &[Option<f64>]) -> Cutoffs {
+    Cutoffs {
+        p90: c.first().copied().flatten(),
+        p95: c.get(1).copied().flatten(),
+        p99: c.get(2).copied().flatten(),
+    }
+}
+
+/// The cut-offs for the levels: α itself, or the Benjamini–Hochberg cut-off at α.
+fn level_cutoffs(p: &[f64], fdr: bool) -> Cutoffs {
+    if fdr {
+        cutoffs_from(&benjamini_hochberg_cutoffs(p, &LEVELS))
+    } else {
+        cutoffs_from(&LEVELS.map(Some))
+    }
+}
+
+/// −3…3 from the deciding p-values, the cut-offs and the direction of each cell.
+fn bins(p: &[f64], cutoffs: &Cutoffs, direction: impl Fn(usize) -> i8) -> Vec<i8> {
     let below = |c: Option<f64>, pi: f64| c.is_some_and(|c| pi <= c);
-    let bin = (0..n)
-        .map(|i| {
-            let pi = decision[i];
+    p.iter()
+        .enumerate()
+        .map(|(i, &pi)| {
             let level = if below(cutoffs.p99, pi) {
                 3
             } else if below(cutoffs.p95, pi) {
@@ -399,28 +646,9 @@ fn finish(
             } else {
                 0
             };
-            let sign = match &direction {
-                Some(d) => d[i],
-                None if z[i] > 0.0 => 1,
-                None if z[i] < 0.0 => -1,
-                None => 0,
-            };
-            level * sign
+            if level == 0 { 0 } else { level * direction(i) }
         })
-        .collect();
-
-    Ok(HotSpots {
-        z,
-        p,
-        p_sim,
-        bin,
-        cutoffs,
-        inference,
-        fdr: options.fdr,
-        n,
-        mean,
-        std_dev,
-    })
+        .collect()
 }
 
 /// Folded conditional-permutation p-values and the side of the simulated mean each
@@ -493,12 +721,23 @@ fn conditional_permutation(
                 .sum();
         }
         let centre = sims.iter().sum::<f64>() / r as f64;
-        let mut folded: Vec<f64> = sims.iter().map(|s| (s - centre).abs()).collect();
-        folded.sort_unstable_by(f64::total_cmp);
+        for s in sims.iter_mut() {
+            *s = (*s - centre).abs();
+        }
+        // Many cells share a class in count data: sort once and bisect. A class of a few
+        // cells (continuous values) is cheaper to scan than to sort.
+        let shared = cells.len() > 8;
+        if shared {
+            sims.sort_unstable_by(f64::total_cmp);
+        }
         for &i in cells {
             let observed = lag[i] - values[i];
             let f = (observed - centre).abs();
-            let at_least = r - folded.partition_point(|x| *x < f);
+            let at_least = if shared {
+                r - sims.partition_point(|x| *x < f)
+            } else {
+                sims.iter().filter(|x| **x >= f).count()
+            };
             p_sim[i] = (at_least + 1) as f64 / (r + 1) as f64;
             direction[i] = if observed > centre {
                 1
@@ -642,6 +881,8 @@ mod tests {
         )
         .unwrap();
         for i in 0..900 {
+            // The memoised p-values are exactly the directly computed ones.
+            assert_eq!(raw.p[i], normal_two_sided_p(raw.z[i]));
             let expected = match raw.p[i] {
                 p if p <= 0.01 => 3,
                 p if p <= 0.05 => 2,
@@ -751,6 +992,23 @@ mod props {
                 prop_assert!((a.z[i] - b.z[i]).abs() < 1e-12);
             }
             prop_assert_eq!(a.bin, b.bin);
+        }
+
+        /// The bins from the grouped cut-offs of count data are those of the full
+        /// Benjamini–Hochberg procedure on every cell's p-value.
+        #[test]
+        fn grouped_fdr_equals_full_fdr(seed in any::<u64>(), hot in 0.0f64..20.0) {
+            let lattice = Lattice { cols: 25, rows: 20 };
+            let mut rng = Rng::new(seed);
+            let mut x: Vec<f64> = (0..500).map(|_| rng.below(4) as f64).collect();
+            x[212] += hot.floor();
+            x[213] += hot.floor();
+            let h = gistar_lattice(lattice, &x, &GiStarOptions::default()).unwrap();
+            let q = crate::significance::benjamini_hochberg(&h.p);
+            for i in 0..500 {
+                let level = if q[i] <= 0.01 { 3 } else if q[i] <= 0.05 { 2 } else if q[i] <= 0.10 { 1 } else { 0 };
+                prop_assert_eq!(h.bin[i], level * sign(h.z[i]));
+            }
         }
 
         /// Adding a constant or scaling the values leaves z unchanged (z is standardised).

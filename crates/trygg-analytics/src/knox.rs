@@ -101,7 +101,8 @@ pub enum Precision {
 pub struct KnoxOptions {
     /// Distance band edges in metres, non-negative and strictly increasing.
     pub distance_edges: Vec<f64>,
-    /// Time band edges in days, strictly increasing, at most [`MAX_TIME_EDGE`].
+    /// Time band edges in days, strictly increasing, at most [`MAX_TIME_EDGE`]; at most
+    /// [`MAX_EDGES`] of them, like the distance edges.
     pub time_edges: Vec<u32>,
     /// Distance measure.
     pub metric: Metric,
@@ -171,8 +172,8 @@ impl KnoxTable {
     }
 }
 
-/// Marks "in no band" (closer than the first edge) in the band lookups.
-const NONE: u8 = u8::MAX;
+/// The most edges per dimension (band indices and tally offsets are stored compactly).
+pub const MAX_EDGES: usize = 254;
 
 /// Runs the Knox test.
 pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, AnalyticsError> {
@@ -181,7 +182,7 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
     if t_edges.is_empty()
         || t_edges.windows(2).any(|w| w[0] >= w[1])
         || t_edges.iter().any(|e| *e > MAX_TIME_EDGE)
-        || t_edges.len() >= usize::from(NONE)
+        || t_edges.len() > MAX_EDGES
     {
         return Err(AnalyticsError::BandEdges("time"));
     }
@@ -194,13 +195,8 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
 
     // Incidents in x order, which the sweep needs; ties broken fully so the order (and
     // so the permutation stream) does not depend on the input order.
-    let mut sorted: Vec<KnoxEvent> = events.to_vec();
-    sorted.sort_by(|a, b| {
-        a.x.total_cmp(&b.x)
-            .then(a.y.total_cmp(&b.y))
-            .then(a.day.cmp(&b.day))
-    });
-    let near = near_pairs(&sorted, options);
+    let sorted = sorted_by_x(events);
+    let near = near_pairs(&sorted, options, t_cols + 1);
     let time_lookup = time_band_lookup(t_edges);
     let days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
     let time_totals = time_band_totals(&days, t_edges);
@@ -269,9 +265,19 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
     })
 }
 
+fn sorted_by_x(events: &[KnoxEvent]) -> Vec<KnoxEvent> {
+    let mut sorted = events.to_vec();
+    sorted.sort_by(|a, b| {
+        a.x.total_cmp(&b.x)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.day.cmp(&b.day))
+    });
+    sorted
+}
+
 fn check_edges(edges: &[f64]) -> Result<(), AnalyticsError> {
     if edges.is_empty()
-        || edges.len() >= usize::from(NONE)
+        || edges.len() > MAX_EDGES
         || edges.iter().any(|e| !e.is_finite() || *e < 0.0)
         || edges.windows(2).any(|w| w[0] >= w[1])
     {
@@ -280,21 +286,34 @@ fn check_edges(edges: &[f64]) -> Result<(), AnalyticsError> {
     Ok(())
 }
 
-/// Pairs closer than the last distance edge, with their distance band
-/// (0 = closer than the first edge, `b + 1` = finite band `b`).
+/// Pairs closer than the last distance edge, grouped by their first incident (in sweep
+/// order): the pairs of incident `i` are `starts[i]..starts[i + 1]`, each with its second
+/// incident and the offset of its distance band's row in the tally (`row · width`, row 0
+/// = closer than the first edge, row `b + 1` = finite band `b`).
 struct NearPairs {
-    first: Vec<u32>,
+    starts: Vec<usize>,
     second: Vec<u32>,
-    band: Vec<u8>,
+    row: Vec<u16>,
+    /// Pairs per row.
+    per_row: Vec<u64>,
 }
 
-fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
+impl NearPairs {
+    fn push(&mut self, j: usize, band: u8, width: usize) {
+        self.second.push(j as u32);
+        self.row.push((usize::from(band) * width) as u16);
+        self.per_row[usize::from(band)] += 1;
+    }
+}
+
+fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> NearPairs {
     let edges = &options.distance_edges;
     let last = edges[edges.len() - 1];
     let mut out = NearPairs {
-        first: Vec::new(),
+        starts: Vec::with_capacity(sorted.len() + 1),
         second: Vec::new(),
-        band: Vec::new(),
+        row: Vec::new(),
+        per_row: vec![0; edges.len()],
     };
     // The sweep may stop once Δx alone reaches the last edge; the small margin keeps it
     // from stopping early when the rounded distance is a hair below the rounded Δx.
@@ -310,6 +329,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
     match options.precision {
         Precision::F64 => {
             for i in 0..sorted.len() {
+                out.starts.push(out.second.len());
                 let a = sorted[i];
                 for (j, b) in sorted.iter().enumerate().skip(i + 1) {
                     let dx = b.x - a.x;
@@ -322,9 +342,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
                         Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
                     };
                     if let Some(band) = band_of(&|k| d < edges[k]) {
-                        out.first.push(i as u32);
-                        out.second.push(j as u32);
-                        out.band.push(band);
+                        out.push(j, band, width);
                     }
                 }
             }
@@ -335,6 +353,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
             let ys: Vec<f32> = sorted.iter().map(|e| e.y as f32).collect();
             let reach32 = reach as f32;
             for i in 0..sorted.len() {
+                out.starts.push(out.second.len());
                 for j in i + 1..sorted.len() {
                     let dx = xs[j] - xs[i];
                     if dx > reach32 {
@@ -346,24 +365,28 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
                         Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
                     };
                     if let Some(band) = band_of(&|k| d < edges32[k]) {
-                        out.first.push(i as u32);
-                        out.second.push(j as u32);
-                        out.band.push(band);
+                        out.push(j, band, width);
                     }
                 }
             }
         }
     }
+    out.starts.push(out.second.len());
     out
 }
 
-/// Time band of each day difference below the last edge (`NONE` below the first edge).
-fn time_band_lookup(edges: &[u32]) -> Vec<u8> {
+/// Column of the tally for each day difference below the last edge; differences below
+/// the first edge go to the extra column `edges.len()`, which is ignored.
+fn time_band_lookup(edges: &[u32]) -> Vec<u16> {
     let last = edges[edges.len() - 1] as usize;
     (0..last)
         .map(|dt| {
             let k = edges.partition_point(|e| (*e as usize) <= dt);
-            if k == 0 { NONE } else { (k - 1) as u8 }
+            if k == 0 {
+                edges.len() as u16
+            } else {
+                (k - 1) as u16
+            }
         })
         .collect()
 }
@@ -396,39 +419,50 @@ fn time_band_totals(days: &[i32], edges: &[u32]) -> Vec<u64> {
         .collect()
 }
 
-/// The table for one assignment of days: near pairs tallied, the last distance band
-/// filled in from the column totals.
+/// The table for one assignment of days.
+///
+/// Most near pairs are further apart in time than the last time edge, so only the others
+/// are tallied; each row's last column is its (permutation-invariant) number of near
+/// pairs minus the rest, and the last distance band is each column's total minus the
+/// near rows. Incrementing the same counter for almost every pair would serialise the
+/// loop on one memory location; a rarely taken branch does not.
 fn tally(
     near: &NearPairs,
     days: &[i32],
-    time_lookup: &[u8],
+    time_lookup: &[u16],
     time_totals: &[u64],
     d_rows: usize,
     t_cols: usize,
 ) -> Vec<u64> {
-    // Row 0: closer than the first edge; rows 1..d_rows: finite bands.
-    let mut counts = vec![0u32; d_rows * t_cols];
-    let last_t = (t_cols - 1) as u8;
-    for k in 0..near.band.len() {
-        let a = days[near.first[k] as usize];
-        let b = days[near.second[k] as usize];
-        let dt = (i64::from(a) - i64::from(b)).unsigned_abs();
-        let t = match time_lookup.get(dt as usize) {
-            Some(&t) => t,
-            None => last_t,
-        };
-        if t != NONE {
-            counts[usize::from(near.band[k]) * t_cols + usize::from(t)] += 1;
+    // Rows: closer than the first distance edge, then the finite bands; one extra column
+    // for differences below the first time edge.
+    let width = t_cols + 1;
+    let mut counts = vec![0u64; d_rows * width];
+    let cap = time_lookup.len() as u64;
+    for i in 0..near.starts.len().saturating_sub(1) {
+        let di = i64::from(days[i]);
+        for k in near.starts[i]..near.starts[i + 1] {
+            let dj = i64::from(days[near.second[k] as usize]);
+            let dt = (di - dj).unsigned_abs();
+            if dt < cap {
+                counts[usize::from(near.row[k]) + usize::from(time_lookup[dt as usize])] += 1;
+            }
         }
+    }
+    let last_t = t_cols - 1;
+    for row in 0..d_rows {
+        let r = &mut counts[row * width..(row + 1) * width];
+        let tallied: u64 = r.iter().sum();
+        r[last_t] = near.per_row[row] - tallied;
     }
     let mut table = vec![0u64; d_rows * t_cols];
     for t in 0..t_cols {
         let mut near_total = 0u64;
         for row in 0..d_rows {
-            near_total += u64::from(counts[row * t_cols + t]);
+            near_total += counts[row * width + t];
         }
         for row in 1..d_rows {
-            table[(row - 1) * t_cols + t] = u64::from(counts[row * t_cols + t]);
+            table[(row - 1) * t_cols + t] = counts[row * width + t];
         }
         table[(d_rows - 1) * t_cols + t] = time_totals[t] - near_total;
     }
@@ -702,6 +736,38 @@ mod props {
             let t = knox(&events, &o).unwrap();
             let got: Vec<u64> = t.cells.iter().map(|c| c.observed).collect();
             prop_assert_eq!(got, brute(&events, &o));
+        }
+
+        /// The tally of a permutation (days shuffled over the fixed locations) equals
+        /// brute force on the events with those days.
+        #[test]
+        fn permuted_tally_equals_brute_force(
+            events in events_strategy(),
+            manhattan in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let o = KnoxOptions {
+                distance_edges: vec![0.0, 1.0, 60.0, 120.0],
+                time_edges: vec![1, 5, 10],
+                metric: if manhattan { Metric::Manhattan } else { Metric::Euclidean },
+                precision: Precision::F64,
+                permutations: 0,
+                seed: 0,
+            };
+            let sorted = sorted_by_x(&events);
+            let (d_rows, t_cols) = (o.distance_edges.len(), o.time_edges.len());
+            let near = near_pairs(&sorted, &o, t_cols + 1);
+            let lookup = time_band_lookup(&o.time_edges);
+            let mut days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
+            crate::rng::Rng::new(seed).shuffle(&mut days);
+            let totals = time_band_totals(&days, &o.time_edges);
+            let got = tally(&near, &days, &lookup, &totals, d_rows, t_cols);
+            let permuted: Vec<KnoxEvent> = sorted
+                .iter()
+                .zip(&days)
+                .map(|(e, d)| KnoxEvent { day: *d, ..*e })
+                .collect();
+            prop_assert_eq!(got, brute(&permuted, &o));
         }
     }
 }

@@ -249,6 +249,55 @@ pub fn benjamini_hochberg_cutoff(p_values: &[f64], alpha: f64) -> Option<f64> {
         .map(|(_, p)| *p)
 }
 
+/// [`benjamini_hochberg_cutoff`] for several levels at once, sorting the candidates a
+/// single time (a hot-spot map needs the 90, 95 and 99 % cut-offs of a million p-values).
+pub fn benjamini_hochberg_cutoffs(p_values: &[f64], alphas: &[f64]) -> Vec<Option<f64>> {
+    let m = p_values.len() as f64;
+    let widest = alphas.iter().copied().fold(0.0f64, f64::max);
+    let mut candidates: Vec<f64> = p_values.iter().copied().filter(|p| *p <= widest).collect();
+    candidates.sort_unstable_by(f64::total_cmp);
+    alphas
+        .iter()
+        .map(|&alpha| {
+            candidates
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(k0, p)| **p <= (*k0 + 1) as f64 * alpha / m)
+                .map(|(_, p)| *p)
+        })
+        .collect()
+}
+
+/// [`benjamini_hochberg_cutoffs`] for p-values given as (value, number of tests with
+/// that value) groups, which is how a grid of counts produces them. Equivalent to the
+/// ungrouped procedure: within a group of ties the condition `p ≤ k·α/m` is easiest at
+/// the group's last rank, so only that rank needs checking. Sorts `groups` in place.
+pub fn benjamini_hochberg_cutoffs_grouped(
+    groups: &mut [(f64, u64)],
+    alphas: &[f64],
+) -> Vec<Option<f64>> {
+    groups.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let m = groups.iter().map(|g| g.1).sum::<u64>() as f64;
+    let mut last_rank = Vec::with_capacity(groups.len());
+    let mut k = 0u64;
+    for g in groups.iter() {
+        k += g.1;
+        last_rank.push(k as f64);
+    }
+    alphas
+        .iter()
+        .map(|&alpha| {
+            groups
+                .iter()
+                .zip(&last_rank)
+                .rev()
+                .find(|((p, _), k)| *p <= **k * alpha / m)
+                .map(|((p, _), _)| *p)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +434,20 @@ mod tests {
             }
         }
         assert_eq!(benjamini_hochberg_cutoff(&[0.5, 0.9], 0.05), None);
+        // Grouped ties give the same cut-offs as the tests one by one.
+        let mut tied: Vec<f64> = BH_1995.iter().flat_map(|p| [*p, *p, *p]).collect();
+        tied.extend([0.0095; 4]);
+        let mut groups: Vec<(f64, u64)> = BH_1995.iter().map(|p| (*p, 3)).collect();
+        groups.push((0.0095, 4));
+        let alphas = [0.001, 0.01, 0.05, 0.1, 0.5];
+        assert_eq!(
+            benjamini_hochberg_cutoffs_grouped(&mut groups, &alphas),
+            benjamini_hochberg_cutoffs(&tied, &alphas)
+        );
+        let several = benjamini_hochberg_cutoffs(&shuffled, &[0.01, 0.05, 0.1, 0.5]);
+        for (alpha, cut) in [0.01, 0.05, 0.1, 0.5].into_iter().zip(several) {
+            assert_eq!(cut, benjamini_hochberg_cutoff(&shuffled, alpha));
+        }
         assert!(benjamini_hochberg(&[]).is_empty());
     }
 }
