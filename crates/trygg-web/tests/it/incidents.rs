@@ -437,18 +437,30 @@ on_both_backends!(
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);
-        let (_, mine) = api(
-            &app,
-            Method::GET,
-            "/api/v1/incidents",
-            &reporter,
-            None,
-            None,
-        )
-        .await;
+        // (Counted by their texts, so that other incidents in the database do not matter.)
+        let count = |q: &'static str| {
+            let (app, reporter) = (&app, &reporter);
+            async move {
+                let (_, found) = api(
+                    app,
+                    Method::GET,
+                    &format!("/api/v1/incidents?q={q}"),
+                    reporter,
+                    None,
+                    None,
+                )
+                .await;
+                found["total"].as_i64().unwrap()
+            }
+        };
+        let mine = (
+            count("Klotter%20p%C3%A5%20muren").await,
+            count("Sopp%C3%A5sar").await,
+        );
         assert_eq!(
-            mine["total"], 3,
-            "form once, API key once, API without key once: {mine}"
+            mine,
+            (1, 2),
+            "form once, API key once, API without key once: {mine:?}"
         );
 
         // Field errors name the incident and the field.
@@ -891,20 +903,23 @@ on_both_backends!(
         file(&app, &reporter, "many-1", blocks, false).await;
         let coordinator = app.login(Role::Samordnare).await;
         let page = app
-            .get("/incidenter?kategori=klotter", Some(&coordinator))
+            .get(
+                "/incidenter?kategori=klotter&fritext=H%C3%A4ndelse%20nummer",
+                Some(&coordinator),
+            )
             .await;
         assert_eq!(page.status, StatusCode::OK);
         assert_eq!(page.body.matches("<tr data-incident=").count(), 5);
         assert!(page.body.contains("5 incidenter matchar urvalet"));
         assert!(
-            page.body.contains("data-geojson-url=\"/api/v1/incidents.geojson?category=klotter&#38;limit=50&#38;offset=0\""),
+            page.body.contains("data-geojson-url=\"/api/v1/incidents.geojson?category=klotter&#38;q=H%C3%A4ndelse+nummer&#38;limit=50&#38;offset=0\""),
             "the map reads the same selection and page: {}",
             page.body.split("data-geojson-url=").nth(1).unwrap_or("").split(' ').next().unwrap_or("")
         );
         let (_, map) = api(
             &app,
             Method::GET,
-            "/api/v1/incidents.geojson?category=klotter&limit=50&offset=0",
+            "/api/v1/incidents.geojson?category=klotter&q=H%C3%A4ndelse%20nummer&limit=50&offset=0",
             &coordinator,
             None,
             None,
@@ -927,18 +942,24 @@ on_both_backends!(
             .0;
         let other = areas.iter().find(|a| a.name == "Ryd").unwrap().id.0;
         let inside = app
-            .get(&format!("/incidenter?omrade={area}"), Some(&coordinator))
+            .get(
+                &format!("/incidenter?omrade={area}&fritext=H%C3%A4ndelse%20nummer"),
+                Some(&coordinator),
+            )
             .await;
         assert_eq!(inside.body.matches("<tr data-incident=").count(), 10);
         let outside = app
-            .get(&format!("/incidenter?omrade={other}"), Some(&coordinator))
+            .get(
+                &format!("/incidenter?omrade={other}&fritext=H%C3%A4ndelse%20nummer"),
+                Some(&coordinator),
+            )
             .await;
         assert!(outside.body.contains("Inga incidenter matchar urvalet."));
-        // Dates, status, text.
+        // Dates, text, pages (each also narrowed to this test's incidents by their text).
         let (_, by_date) = api(
             &app,
             Method::GET,
-            "/api/v1/incidents?from=2027-01-14&to=2027-01-14",
+            "/api/v1/incidents?from=2027-01-14&to=2027-01-14&q=H%C3%A4ndelse%20nummer",
             &coordinator,
             None,
             None,
@@ -948,7 +969,7 @@ on_both_backends!(
         let (_, next_day) = api(
             &app,
             Method::GET,
-            "/api/v1/incidents?from=2027-01-15",
+            "/api/v1/incidents?from=2027-01-15&q=H%C3%A4ndelse%20nummer",
             &coordinator,
             None,
             None,
@@ -968,7 +989,7 @@ on_both_backends!(
         let (_, paged) = api(
             &app,
             Method::GET,
-            "/api/v1/incidents?limit=4&offset=8&order=oldest",
+            "/api/v1/incidents?limit=4&offset=8&order=oldest&q=H%C3%A4ndelse%20nummer",
             &coordinator,
             None,
             None,
