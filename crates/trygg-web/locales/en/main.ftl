@@ -430,6 +430,7 @@ rhythm-caption = Reports in week { $week } { $year }
 rhythm-reports = Reports
 rhythm-incidents = Incidents
 rhythm-reporters = Reporters
+rhythm-from-whom = From whom (reports)
 rhythm-status = State
 rhythm-reported = Has reported
 rhythm-not-reported = Has not reported

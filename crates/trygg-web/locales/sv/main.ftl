@@ -430,6 +430,7 @@ rhythm-caption = Rapporter vecka { $week } { $year }
 rhythm-reports = Rapporter
 rhythm-incidents = Incidenter
 rhythm-reporters = Rapportörer
+rhythm-from-whom = Från vem (rapporter)
 rhythm-status = Läge
 rhythm-reported = Har rapporterat
 rhythm-not-reported = Har inte rapporterat

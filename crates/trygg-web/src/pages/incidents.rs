@@ -998,6 +998,8 @@ pub struct RhythmLine {
     pub reports: i64,
     pub incidents: i64,
     pub reporters: usize,
+    /// "Rut Rapportör (2)": who reported and how many reports each.
+    pub from_whom: Vec<String>,
     pub silent: bool,
 }
 
@@ -1035,6 +1037,14 @@ pub async fn rhythm(
         .span()
         .ok_or(trygg_core::Error::Internal("week span".into()))?;
     let result = state.trygg.rhythm(&caller, from, to).await?;
+    // Names of the reporters, for "from whom"; counts alone if the directory is closed
+    // to the caller.
+    let names: HashMap<i64, String> = state
+        .trygg
+        .users(&caller)
+        .await
+        .map(|users| users.into_iter().map(|u| (u.id.0, u.name)).collect())
+        .unwrap_or_default();
     let mut lines: Vec<RhythmLine> = result
         .rows
         .iter()
@@ -1045,11 +1055,20 @@ pub async fn rhythm(
                 .collect();
             reporters.sort_unstable();
             reporters.dedup();
+            let mut from_whom: Vec<String> = rows
+                .iter()
+                .filter_map(|r| {
+                    let name = names.get(&r.reporter_user_id?.0)?;
+                    Some(format!("{name} ({})", r.reports))
+                })
+                .collect();
+            from_whom.sort_by(|a, b| swedish_cmp(a, b));
             RhythmLine {
                 organisation: org.name.clone(),
                 reports: rows.iter().map(|r| r.reports).sum(),
                 incidents: rows.iter().map(|r| r.incidents).sum(),
                 reporters: reporters.len(),
+                from_whom,
                 silent: rows.is_empty(),
             }
         })

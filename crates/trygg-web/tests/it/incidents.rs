@@ -856,6 +856,7 @@ on_both_backends!(
             silent.contains("Räddningstjänsten Östra Götaland"),
             "{silent}"
         );
+        assert!(page.body.contains("Rut Rapportör (1)"), "who reported");
         assert!(
             !silent.contains("AB Stångåstaden"),
             "the partner that reported is not silent"
