@@ -76,6 +76,18 @@ pub struct KnoxEvent {
     pub day: i32,
 }
 
+impl KnoxEvent {
+    /// An incident at SWEREF 99 TM (x = easting, y = northing) on a local date; the day
+    /// number is days since 1970-01-01.
+    pub fn on_date(x: f64, y: f64, date: jiff::civil::Date) -> Self {
+        Self {
+            x,
+            y,
+            day: crate::week::day_number(date) as i32,
+        }
+    }
+}
+
 /// How distance is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -641,6 +653,16 @@ mod tests {
         o.precision = Precision::F32;
         let t32 = knox(&events, &o).unwrap();
         assert_eq!(t32.cell(2, 0).unwrap().observed, 1);
+    }
+
+    #[test]
+    fn day_numbers_from_dates() {
+        let d = |y, m, dd| jiff::civil::Date::new(y, m, dd).unwrap();
+        assert_eq!(KnoxEvent::on_date(1.0, 2.0, d(1970, 1, 1)).day, 0);
+        assert_eq!(KnoxEvent::on_date(1.0, 2.0, d(2026, 11, 24)).day, 20_781);
+        let a = KnoxEvent::on_date(0.0, 0.0, d(2024, 2, 28));
+        let b = KnoxEvent::on_date(0.0, 0.0, d(2024, 3, 1));
+        assert_eq!(b.day - a.day, 2); // 2024 is a leap year
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl IsoWeek {
 }
 
 /// Days since 1970-01-01 (proleptic Gregorian), for week arithmetic.
-fn day_number(date: Date) -> i64 {
+pub(crate) fn day_number(date: Date) -> i64 {
     // Days from civil, Howard Hinnant's algorithm: exact for every jiff date.
     let y = i64::from(date.year()) - i64::from(date.month() <= 2);
     let m = i64::from(date.month());
