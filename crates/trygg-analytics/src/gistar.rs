@@ -707,8 +707,11 @@ fn conditional_permutation(
             // An island: nothing to permute, no evidence.
             continue;
         }
-        let mut key_state = u64::from(k as u32) ^ bits.rotate_left(32);
-        let mut rng = Rng::for_key(perm.seed, splitmix64(&mut key_state));
+        // The stream of the class (k, value): hashed, so distinct classes get distinct
+        // streams except with probability ~2⁻⁶⁴ per pair.
+        let mut state = bits;
+        let mut state = splitmix64(&mut state).wrapping_add(k as u64);
+        let mut rng = Rng::for_key(perm.seed, splitmix64(&mut state));
         for s in sims.iter_mut() {
             rng.sample_distinct(n as u64 - 1, k, &mut picks);
             // Index j of the pool "all cells but rep" is cell j, or j + 1 from rep on.

@@ -31,12 +31,29 @@ pub fn stockholm() -> Result<&'static TimeZone, AnalyticsError> {
 
 /// An ISO 8601 week: a week-numbering year and a week number 1..=53.
 ///
-/// Ordering is chronological. Serialised as `{"year": 2026, "week": 48}`; displayed and
+/// Ordering is chronological. Serialised as `{"year": 2026, "week": 48}` (and checked
+/// when deserialised, so a stored week 54 is refused, not carried along); displayed and
 /// parsed as `2026-W48`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawWeek")]
 pub struct IsoWeek {
     year: i16,
     week: i8,
+}
+
+/// The unchecked serialised form of [`IsoWeek`].
+#[derive(Deserialize)]
+struct RawWeek {
+    year: i16,
+    week: i8,
+}
+
+impl TryFrom<RawWeek> for IsoWeek {
+    type Error = AnalyticsError;
+
+    fn try_from(raw: RawWeek) -> Result<Self, Self::Error> {
+        Self::new(raw.year, raw.week)
+    }
 }
 
 impl IsoWeek {
@@ -302,6 +319,15 @@ mod tests {
             "2025-W53".parse::<IsoWeek>().unwrap_err().code(),
             "no_such_week"
         );
+    }
+
+    #[test]
+    fn serde_checks_the_week() {
+        let w = IsoWeek::new(2026, 48).unwrap();
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(json, r#"{"year":2026,"week":48}"#);
+        assert_eq!(serde_json::from_str::<IsoWeek>(&json).unwrap(), w);
+        assert!(serde_json::from_str::<IsoWeek>(r#"{"year":2025,"week":53}"#).is_err());
     }
 
     #[test]
