@@ -192,4 +192,15 @@ impl Trygg {
         );
         Ok(logins)
     }
+
+    /// The demo's 18 months of EST reports and the police events sample, once (after
+    /// [`Trygg::load_demo`]). Separate because tests want the organisations, people and
+    /// places without thousands of incidents.
+    pub async fn load_demo_reports(&self) -> Result<u64> {
+        let incidents = self
+            .load_demo_incidents(PARTNERS.iter().map(|(name, kind, _)| (*name, *kind)))
+            .await?;
+        tracing::info!(incidents, "demo incidents");
+        Ok(incidents)
+    }
 }

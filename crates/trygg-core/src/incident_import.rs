@@ -200,7 +200,81 @@ impl Trygg {
             sharing: "partners",
             source: "import",
             external_id: row.external_id.clone(),
+            status: "submitted",
             area_ids: areas.locate_ids(row.point),
+        })
+    }
+}
+
+/// What a police-feed import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoliceImport {
+    /// New events of the municipality.
+    pub imported: u64,
+    /// Events of the municipality that were stored already.
+    pub skipped: u64,
+    /// Events of other municipalities in the file, left out.
+    pub other_municipalities: u64,
+}
+
+impl Trygg {
+    /// Imports the events of one municipality from a police feed response (idempotent on
+    /// the event id). A refused file writes nothing. The events' positions are
+    /// municipality or county centroids: they are kept as context and never placed in
+    /// areas; an event is linked to a district only when its summary names exactly one.
+    pub async fn import_police_feed(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        json: &str,
+        municipality: &str,
+    ) -> crate::Result<PoliceImport> {
+        use trygg_domain::incident::police_feed;
+        caller.require(Action::ImportIncidents)?;
+        let municipality = municipality.trim();
+        if municipality.is_empty() {
+            return Err(trygg_domain::Invalid::new("municipality", "required").into());
+        }
+        let events = police_feed::parse_feed(json)
+            .map_err(|e| Error::Invalid(trygg_domain::Invalid::new("file", e.code())))?;
+        let districts = self
+            .db
+            .current_areas(Some(trygg_domain::area::AreaKind::District))
+            .await?;
+        let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+        let mine: Vec<&police_feed::PoliceEvent> =
+            police_feed::events_in(&events, municipality).collect();
+        let new: Vec<trygg_store::incident::NewPoliceEvent> = mine
+            .iter()
+            .map(|e| trygg_store::incident::NewPoliceEvent {
+                id: e.id.0,
+                occurred_at: e.occurred(),
+                event_type: e.event_type.clone(),
+                name: e.name.clone(),
+                summary: e.summary.clone(),
+                url: e.absolute_url(),
+                location_name: e.location_name.clone(),
+                municipality: municipality.to_owned(),
+                centroid: Some((e.centroid.lat(), e.centroid.lon())),
+                district_area_id: police_feed::linked_district(&e.summary, &names)
+                    .and_then(|n| districts.iter().find(|d| d.name == n).map(|d| d.id)),
+            })
+            .collect();
+        let now = self.clock.now();
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "police_events_imported",
+            "import",
+            None,
+            json!({ "municipality": municipality, "events": new.len() }),
+        );
+        let imported = self.db.import_police_events(&new, now, audit).await?;
+        Ok(PoliceImport {
+            imported,
+            skipped: new.len() as u64 - imported,
+            other_municipalities: (events.len() - mine.len()) as u64,
         })
     }
 }

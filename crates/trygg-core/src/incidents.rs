@@ -282,7 +282,7 @@ impl Trygg {
         );
         let report = NewReport {
             organisation_id: actor.organisation.id,
-            reporter_user_id: actor.user.id,
+            reporter_user_id: Some(actor.user.id),
             submitted_at: now,
             idempotency_key: key,
             incidents: prepared,
@@ -401,6 +401,7 @@ impl Trygg {
                 sharing: sharing.code(),
                 source: "form",
                 external_id: None,
+                status: "submitted",
                 area_ids,
             },
             screened.counts,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+mod demo_incidents;
 mod error;
 pub mod geography;
 pub mod incident_import;

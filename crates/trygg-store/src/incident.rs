@@ -60,6 +60,8 @@ pub struct NewIncident {
     pub sharing: &'static str,
     pub source: &'static str,
     pub external_id: Option<String>,
+    /// `submitted` for everything new; the demo stores older incidents as reviewed.
+    pub status: &'static str,
     /// The areas of every kind the position lies in.
     pub area_ids: Vec<AreaId>,
 }
@@ -68,7 +70,9 @@ pub struct NewIncident {
 #[derive(Debug, Clone)]
 pub struct NewReport {
     pub organisation_id: OrganisationId,
-    pub reporter_user_id: UserId,
+    /// `None` only for reports loaded without a person (the demo's partners without
+    /// accounts); idempotency keys need a reporter.
+    pub reporter_user_id: Option<UserId>,
     pub submitted_at: Instant,
     pub idempotency_key: Option<String>,
     pub incidents: Vec<NewIncident>,
@@ -295,13 +299,23 @@ pub(crate) enum Arg {
 
 /// A query assembled from pieces: the text with `$N` placeholders and its values.
 /// Only placeholders carry values into the text, never user input.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Sql {
     pub text: String,
     pub args: Vec<Arg>,
+    /// `$` for PostgreSQL (`$1`, `$2` …); `?` for SQLite (bare, positional).
+    prefix: char,
 }
 
 impl Sql {
+    pub fn new(prefix: char) -> Self {
+        Self {
+            text: String::new(),
+            args: Vec::new(),
+            prefix,
+        }
+    }
+
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
@@ -311,8 +325,13 @@ impl Sql {
     pub fn arg(&mut self, a: Arg) -> &mut Self {
         self.args.push(a);
         let n = self.args.len();
-        self.text.push('$');
-        self.text.push_str(&n.to_string());
+        self.text.push(self.prefix);
+        // SQLite: bare `?` in order of appearance. Numbered or named parameters make
+        // `sqlite3_bind_parameter_name` (which sqlx calls for every parameter) scan a
+        // list of all names: quadratic, and 99 % of a 10 000-value bulk INSERT.
+        if self.prefix == '$' {
+            self.text.push_str(&n.to_string());
+        }
         self
     }
 }
@@ -471,7 +490,7 @@ macro_rules! impl_incident_store {
 
             async fn insert_incidents(tx: &mut Tx, report: Option<i64>, rows: &[(i64, &NewIncident)], at: Instant) -> Result<()> {
                 for chunk in rows.chunks(BULK_ROWS) {
-                    let mut sql = Sql::default();
+                    let mut sql = Sql::new(super::PLACEHOLDER);
                     sql.push(
                         "INSERT INTO incidents (id, report_id, category_id, organisation_id, reporter_user_id, description, \
                          pii_found, occurred_from, occurred_to, lat, lon, place_id, location_text, severity, \
@@ -486,10 +505,10 @@ macro_rules! impl_incident_store {
                         sql.push(", ").arg(Arg::OptF(i.position.map(|p| p.0))).push(", ").arg(Arg::OptF(i.position.map(|p| p.1)));
                         sql.push(", ").arg(Arg::OptI(i.place_id.map(|p| p.0))).push(", ").arg(Arg::OptT(i.location_text.clone()));
                         sql.push(", ").arg(Arg::I(i.severity)).push(", ").arg(Arg::B(i.creates_insecurity));
-                        sql.push(", ").arg(Arg::T(i.sharing.to_owned())).push(", 'submitted', ").arg(Arg::T(i.source.to_owned()));
+                        sql.push(", ").arg(Arg::T(i.sharing.to_owned())).push(", ").arg(Arg::T(i.status.to_owned())).push(", ").arg(Arg::T(i.source.to_owned()));
                         sql.push(", ").arg(Arg::OptT(i.external_id.clone())).push(", ").arg(Arg::I(at.0)).push(")");
                     }
-                    let Sql { text, args } = sql;
+                    let Sql { text, args, .. } = sql;
                     bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx).await?;
                 }
                 let areas: Vec<(i64, i64, i64)> = rows
@@ -497,13 +516,13 @@ macro_rules! impl_incident_store {
                     .flat_map(|(id, i)| i.area_ids.iter().map(move |a| (a.0, i.occurred_from.0, *id)))
                     .collect();
                 for chunk in areas.chunks(BULK_ROWS * 3) {
-                    let mut sql = Sql::default();
+                    let mut sql = Sql::new(super::PLACEHOLDER);
                     sql.push("INSERT INTO incident_areas (area_id, occurred_from, incident_id) VALUES ");
                     for (n, (a, t, id)) in chunk.iter().enumerate() {
                         sql.push(if n == 0 { "(" } else { ", (" });
                         sql.arg(Arg::I(*a)).push(", ").arg(Arg::I(*t)).push(", ").arg(Arg::I(*id)).push(")");
                     }
-                    let Sql { text, args } = sql;
+                    let Sql { text, args, .. } = sql;
                     bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx).await?;
                 }
                 Ok(())
@@ -514,7 +533,7 @@ macro_rules! impl_incident_store {
                 let mut found = std::collections::HashSet::new();
                 let keyed: Vec<&NewIncident> = incidents.iter().filter(|i| i.external_id.is_some()).collect();
                 for chunk in keyed.chunks(BULK_ROWS) {
-                    let mut sql = Sql::default();
+                    let mut sql = Sql::new(super::PLACEHOLDER);
                     sql.push("SELECT organisation_id, source, external_id FROM incidents WHERE external_id IN (");
                     for (n, i) in chunk.iter().enumerate() {
                         if n > 0 {
@@ -523,7 +542,7 @@ macro_rules! impl_incident_store {
                         sql.arg(Arg::OptT(i.external_id.clone()));
                     }
                     sql.push(")");
-                    let Sql { text, args } = sql;
+                    let Sql { text, args, .. } = sql;
                     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_all(&mut **tx).await?;
                     for r in rows {
                         found.insert((r.try_get("organisation_id")?, r.try_get("source")?, r.try_get("external_id")?));
@@ -572,9 +591,9 @@ macro_rules! impl_incident_store {
 
                 async fn submit_report(&self, report: &NewReport, audit: AuditDraft) -> Result<(ReportId, bool)> {
                     let mut tx = self.begin_write().await?;
-                    if let Some(key) = &report.idempotency_key {
+                    if let (Some(key), Some(reporter)) = (&report.idempotency_key, report.reporter_user_id) {
                         let seen = sqlx::query("SELECT id FROM reports WHERE reporter_user_id = $1 AND idempotency_key = $2")
-                            .bind(report.reporter_user_id.0)
+                            .bind(reporter.0)
                             .bind(key)
                             .fetch_optional(&mut *tx)
                             .await?;
@@ -586,7 +605,7 @@ macro_rules! impl_incident_store {
                         "INSERT INTO reports (organisation_id, reporter_user_id, submitted_at, idempotency_key) VALUES ($1, $2, $3, $4) RETURNING id",
                     )
                     .bind(report.organisation_id.0)
-                    .bind(report.reporter_user_id.0)
+                    .bind(report.reporter_user_id.map(|u| u.0))
                     .bind(report.submitted_at.0)
                     .bind(&report.idempotency_key)
                     .fetch_one(&mut *tx)
@@ -629,16 +648,16 @@ macro_rules! impl_incident_store {
                 }
 
                 async fn incident(&self, id: IncidentId, v: Visibility) -> Result<Option<IncidentRow>> {
-                    let mut sql = Sql::default();
+                    let mut sql = Sql::new(super::PLACEHOLDER);
                     sql.push(INCIDENT_SELECT).push(" WHERE i.id = ").arg(Arg::I(id.0)).push(" AND ");
                     visibility(&mut sql, v);
-                    let Sql { text, args } = sql;
+                    let Sql { text, args, .. } = sql;
                     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_optional(&self.pool).await?;
                     row.as_ref().map(incident_from).transpose()
                 }
 
                 async fn incidents(&self, f: &IncidentFilter, v: Visibility) -> Result<(Vec<IncidentRow>, i64)> {
-                    let mut sql = Sql::default();
+                    let mut sql = Sql::new(super::PLACEHOLDER);
                     sql.push(INCIDENT_SELECT);
                     selection(&mut sql, f, v);
                     sql.push(match f.order {
@@ -647,12 +666,12 @@ macro_rules! impl_incident_store {
                         IncidentOrder::SeverityFirst => " ORDER BY i.severity DESC, i.occurred_from DESC, i.id DESC",
                     });
                     sql.push(" LIMIT ").arg(Arg::I(f.limit.clamp(1, 10_000))).push(" OFFSET ").arg(Arg::I(f.offset.max(0)));
-                    let Sql { text, args } = sql;
+                    let Sql { text, args, .. } = sql;
                     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_all(&self.pool).await?;
-                    let mut count = Sql::default();
+                    let mut count = Sql::new(super::PLACEHOLDER);
                     count.push("SELECT COUNT(*) AS n FROM incidents i JOIN categories c ON c.id = i.category_id");
                     selection(&mut count, f, v);
-                    let Sql { text, args } = count;
+                    let Sql { text, args, .. } = count;
                     let total: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_one(&self.pool).await?.try_get("n")?;
                     Ok((rows.iter().map(incident_from).collect::<Result<_>>()?, total))
                 }

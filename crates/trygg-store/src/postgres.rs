@@ -61,4 +61,7 @@ async fn reserve_incident_ids(
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
+/// Placeholder prefix for queries built at run time (see `incident::Sql`).
+const PLACEHOLDER: char = '$';
+
 crate::incident::impl_incident_store!(PgStore, sqlx::Postgres);

@@ -84,4 +84,7 @@ async fn reserve_incident_ids(
     Ok((1..=n as i64).map(|k| max + k).collect())
 }
 
+/// Placeholder prefix for queries built at run time (see `incident::Sql`).
+const PLACEHOLDER: char = '?';
+
 crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);

@@ -32,6 +32,8 @@ pub enum ImportCommand {
     Places(ImportPlaces),
     /// Import incidents from a CSV file, all or nothing unless --skip-invalid.
     Incidents(crate::incidents::ImportIncidents),
+    /// Import the police's public events of one municipality (idempotent on event id).
+    Polisen(crate::incidents::ImportPolisen),
 }
 
 #[derive(Args)]
@@ -142,6 +144,7 @@ pub async fn import(trygg: &Trygg, command: ImportCommand) -> Result<ExitCode> {
     let meta = RequestMeta::cli();
     match command {
         ImportCommand::Incidents(args) => crate::incidents::import_incidents(trygg, args).await,
+        ImportCommand::Polisen(args) => crate::incidents::import_polisen(trygg, args).await,
         ImportCommand::Areas(args) => {
             let kind = parse_kind(&args.kind)?;
             let crs = parse_crs(args.crs.as_deref())?;

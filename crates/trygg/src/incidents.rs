@@ -96,3 +96,43 @@ pub async fn import_incidents(trygg: &Trygg, args: ImportIncidents) -> Result<Ex
         Err(ImportRefused::Other(e)) => Err(anyhow::anyhow!("{e}")),
     }
 }
+
+#[derive(Args)]
+pub struct ImportPolisen {
+    /// A response of the police's events API (polisen.se/api/events), as JSON.
+    file: PathBuf,
+    /// Keep the events of this municipality (its `location.name`, or the place after
+    /// the last comma of the event's name), e.g. Linköping.
+    #[arg(long)]
+    municipality: String,
+}
+
+pub async fn import_polisen(trygg: &Trygg, args: ImportPolisen) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    match trygg
+        .import_police_feed(
+            &Caller::System,
+            &RequestMeta::cli(),
+            &text,
+            &args.municipality,
+        )
+        .await
+    {
+        Ok(r) => {
+            println!(
+                "{} events of other municipalities left out.",
+                r.other_municipalities
+            );
+            summary(r.imported, r.skipped, 0);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(trygg_core::Error::Invalid(i)) => {
+            println!("{}: {}", i.field, i.code);
+            eprintln!("The file was refused: nothing was imported.");
+            summary(0, 0, 1);
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}

@@ -376,10 +376,17 @@ async fn demo(trygg: &Trygg, config: &Config) -> Result<ExitCode> {
         .load_demo()
         .await
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    let incidents = trygg
+        .load_demo_reports()
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     println!(
         "Linköpingsdemon är inläst i {}.",
         config.redacted_database_url()
     );
+    if incidents > 0 {
+        println!("{incidents} demoincidenter (18 månaders EST-rapporter) och polisens händelser är inlästa.");
+    }
     if logins.is_empty() {
         println!("Demoanvändarna fanns redan; deras lösenord visades när de skapades.");
     } else {
