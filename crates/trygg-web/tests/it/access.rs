@@ -62,7 +62,7 @@ on_both_backends!(
                 Method::GET => app.get(&path, None).await,
                 _ => {
                     let b = app.anonymous().await;
-                    app.post(&path, &b, &[]).await
+                    app.call(&rule.method, &path, &b).await
                 }
             };
             match rule.access {
@@ -96,10 +96,7 @@ on_both_backends!(
             checked += 1;
             // Every role.
             for (role, browser) in sessions.iter_mut() {
-                let reply = match rule.method {
-                    Method::GET => app.get(&path, Some(browser)).await,
-                    _ => app.post(&path, browser, &[]).await,
-                };
+                let reply = app.call(&rule.method, &path, browser).await;
                 let allowed = match rule.access {
                     Access::Public => true,
                     Access::Signed(action) => policy::allows(&[*role], action),

@@ -126,6 +126,25 @@ impl TestApp {
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// Any method: GET plain, POST as a form, anything else as a JSON call (empty
+    /// object) with the CSRF header, as the browser's JavaScript would send it.
+    pub async fn call(&self, method: &Method, path: &str, browser: &Browser) -> Reply {
+        match *method {
+            Method::GET => self.get(path, Some(browser)).await,
+            Method::POST => self.post(path, browser, &[]).await,
+            _ => {
+                let req = Request::builder()
+                    .method(method.clone())
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::ORIGIN, ORIGIN)
+                    .header("x-csrf-token", &browser.csrf)
+                    .header(header::COOKIE, browser.cookie_header());
+                self.send(req.body(Body::from("{}")).unwrap()).await
+            }
+        }
+    }
+
     /// A fresh anonymous browser that has loaded the login page.
     pub async fn anonymous(&self) -> Browser {
         let page = self.get("/login", None).await;
