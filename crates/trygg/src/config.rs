@@ -69,14 +69,14 @@ pub const OPTIONS: &[OptionDoc] = &[
         doc: "The audit key itself (at least 32 characters), instead of a file; for container secrets\nprefer TRYGG_AUDIT_KEY_FILE.",
     },
     OptionDoc {
-        key: "map_tile_url",
+        key: "map.tile_url",
         sample: r#""https://tile.openstreetmap.org/{z}/{x}/{y}.png""#,
         env: "TRYGG_MAP_TILE_URL",
         default: "(unset)",
         doc: "Map tiles, e.g. \"https://tile.openstreetmap.org/{z}/{x}/{y}.png\". Unset: maps show\nTrygg's own area polygons on a plain background, which works offline.",
     },
     OptionDoc {
-        key: "map_attribution",
+        key: "map.attribution",
         sample: r#""© OpenStreetMap contributors""#,
         env: "TRYGG_MAP_ATTRIBUTION",
         default: "(unset)",
@@ -102,9 +102,16 @@ struct FileConfig {
     trust_forwarded_for: Option<bool>,
     audit_key_file: Option<PathBuf>,
     audit_key: Option<String>,
-    map_tile_url: Option<String>,
-    map_attribution: Option<String>,
+    map: Option<MapFile>,
     log_format: Option<String>,
+}
+
+/// The `[map]` table (or `map.tile_url = …` dotted keys).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    tile_url: Option<String>,
+    attribution: Option<String>,
 }
 
 /// The resolved configuration.
@@ -177,8 +184,10 @@ impl Config {
                 .map(PathBuf::from)
                 .or(f.audit_key_file),
             audit_key: env("TRYGG_AUDIT_KEY").or(f.audit_key),
-            map_tile_url: env("TRYGG_MAP_TILE_URL").or(f.map_tile_url),
-            map_attribution: env("TRYGG_MAP_ATTRIBUTION").or(f.map_attribution),
+            map_tile_url: env("TRYGG_MAP_TILE_URL")
+                .or(f.map.as_ref().and_then(|m| m.tile_url.clone())),
+            map_attribution: env("TRYGG_MAP_ATTRIBUTION")
+                .or(f.map.as_ref().and_then(|m| m.attribution.clone())),
             log_json: log_format == "json",
         })
     }
@@ -313,6 +322,13 @@ mod tests {
             .collect();
         let parsed: FileConfig = toml::from_str(&uncommented).unwrap();
         assert_eq!(parsed.database_url.as_deref(), Some("sqlite://trygg.db"));
+        assert!(
+            parsed
+                .map
+                .and_then(|m| m.tile_url)
+                .is_some_and(|u| u.contains("{z}")),
+            "map.tile_url"
+        );
     }
 
     #[test]
