@@ -385,7 +385,9 @@ async fn demo(trygg: &Trygg, config: &Config) -> Result<ExitCode> {
         config.redacted_database_url()
     );
     if incidents > 0 {
-        println!("{incidents} demoincidenter (18 månaders EST-rapporter) och polisens händelser är inlästa.");
+        println!(
+            "{incidents} demoincidenter (18 månaders EST-rapporter) och polisens händelser är inlästa."
+        );
     }
     if logins.is_empty() {
         println!("Demoanvändarna fanns redan; deras lösenord visades när de skapades.");
