@@ -11,6 +11,7 @@ pub mod demo;
 mod demo_incidents;
 mod error;
 pub mod geography;
+pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
 pub mod secret;

@@ -133,6 +133,8 @@ pub enum IncidentOrder {
     NewestFirst,
     OldestFirst,
     SeverityFirst,
+    /// By id: stable and cheap to page through with `after_id`, for exports.
+    IdAscending,
 }
 
 /// A selection of incidents: every field narrows it.
@@ -150,6 +152,8 @@ pub struct IncidentFilter {
     /// Case-insensitive substring of the description or location text.
     pub text: Option<String>,
     pub reporter: Option<UserId>,
+    /// Only incidents with a larger id (keyset paging for exports, with `IdAscending`).
+    pub after_id: Option<IncidentId>,
     pub order: IncidentOrder,
     pub limit: i64,
     pub offset: i64,
@@ -480,6 +484,9 @@ macro_rules! impl_incident_store {
                 if let Some(u) = f.reporter {
                     sql.push(" AND i.reporter_user_id = ").arg(Arg::I(u.0));
                 }
+                if let Some(a) = f.after_id {
+                    sql.push(" AND i.id > ").arg(Arg::I(a.0));
+                }
                 if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                     let escaped = t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                     let pattern = format!("%{escaped}%");
@@ -664,6 +671,7 @@ macro_rules! impl_incident_store {
                         IncidentOrder::NewestFirst => " ORDER BY i.occurred_from DESC, i.id DESC",
                         IncidentOrder::OldestFirst => " ORDER BY i.occurred_from, i.id",
                         IncidentOrder::SeverityFirst => " ORDER BY i.severity DESC, i.occurred_from DESC, i.id DESC",
+                        IncidentOrder::IdAscending => " ORDER BY i.id",
                     });
                     sql.push(" LIMIT ").arg(Arg::I(f.limit.clamp(1, 10_000))).push(" OFFSET ").arg(Arg::I(f.offset.max(0)));
                     let Sql { text, args, .. } = sql;

@@ -136,3 +136,75 @@ pub async fn import_polisen(trygg: &Trygg, args: ImportPolisen) -> Result<ExitCo
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// Export incidents as CSV (for Swedish Excel) or GeoJSON.
+    Incidents(ExportIncidents),
+}
+
+#[derive(Args)]
+pub struct ExportIncidents {
+    /// csv (UTF-8 with BOM, `;`, for Excel) or geojson (RFC 7946).
+    #[arg(long)]
+    format: String,
+    /// First day (YYYY-MM-DD, Swedish time), inclusive.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD, Swedish time), inclusive.
+    #[arg(long)]
+    to: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Midnight (Stockholm) starting a `YYYY-MM-DD` day, as an instant.
+fn day_start(s: &str, next: bool) -> Result<trygg_domain::time::Instant> {
+    let date: jiff::civil::Date = s
+        .trim()
+        .parse()
+        .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD)"))?;
+    let date = if next { date.tomorrow()? } else { date };
+    let zoned = date.in_tz(trygg_domain::time::STOCKHOLM)?;
+    Ok(trygg_domain::time::Instant::from_timestamp(
+        zoned.timestamp(),
+    ))
+}
+
+pub async fn export(trygg: &Trygg, command: ExportCommand) -> Result<ExitCode> {
+    let ExportCommand::Incidents(args) = command;
+    let format = trygg_core::incident_export::ExportFormat::parse(&args.format)
+        .map_err(|_| anyhow::anyhow!("--format must be csv or geojson"))?;
+    let filter = trygg_store::incident::IncidentFilter {
+        from: args
+            .from
+            .as_deref()
+            .map(|d| day_start(d, false))
+            .transpose()?,
+        to: args.to.as_deref().map(|d| day_start(d, true)).transpose()?,
+        ..Default::default()
+    };
+    let n = match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let w = std::io::BufWriter::new(file);
+            let n = trygg
+                .export_incidents(&Caller::System, &RequestMeta::cli(), &filter, format, w)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("{n} incidents exported to {}.", path.display());
+            n
+        }
+        None => {
+            let w = std::io::BufWriter::new(std::io::stdout().lock());
+            trygg
+                .export_incidents(&Caller::System, &RequestMeta::cli(), &filter, format, w)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+    };
+    let _ = n;
+    Ok(ExitCode::SUCCESS)
+}

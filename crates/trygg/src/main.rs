@@ -75,6 +75,9 @@ enum Command {
     /// Look up areas: which contain a point, which exist.
     #[command(subcommand)]
     Areas(geography::AreasCommand),
+    /// Export data (incidents as CSV or GeoJSON).
+    #[command(subcommand)]
+    Export(incidents::ExportCommand),
 }
 
 #[derive(Subcommand)]
@@ -227,6 +230,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import(command) => geography::import(&trygg, command).await?,
         Command::Areas(command) => geography::areas(&trygg, command).await?,
+        Command::Export(command) => incidents::export(&trygg, command).await?,
         Command::Config(_) | Command::Openapi => ExitCode::SUCCESS,
     };
     trygg.db.close().await;

@@ -411,3 +411,59 @@ fn config_example_and_openapi() {
             .unwrap();
     assert_eq!(t.ok(&["openapi"], None), committed);
 }
+
+#[tokio::test]
+async fn incidents_import_whole_or_not_at_all_and_export_masked() {
+    on_both(|t, _| {
+        t.ok(&["demo"], None);
+        let dir = t.dir.path();
+        let good = dir.join("good.csv");
+        std::fs::write(
+            &good,
+            "occurred_at,category,lat,lon,description,external_id\n\
+             2026-09-01 22:00,klotter,58.41611,15.62583,Klotter vid stationen,e1\n\
+             2026-09-02 23:00,Skadegörelse,58.42611,15.58000,Vittne 19121212-1212 såg allt,e2\n\
+             2026-09-03 01:00,nedskräpning,58.42,15.59,=HYPERLINK(\"http://evil\"),e3\n",
+        )
+        .unwrap();
+        let bad = dir.join("bad.csv");
+        std::fs::write(
+            &bad,
+            "occurred_at,category,lat,lon,description\n2026-09-01 22:00,klotter,58.41611,15.62583,ok\n2026-09-02 23:00,ufo,58.42611,15.58000,fel kategori\n",
+        )
+        .unwrap();
+        let refused = t.run(&["import", "incidents", bad.to_str().unwrap()], None);
+        assert_eq!(refused.status.code(), Some(1));
+        let out = text(&refused.stdout);
+        assert!(out.contains("line 3: category: unknown_category"), "{out}");
+        assert_eq!(out.lines().last(), Some("imported: 0, skipped: 0, errors: 1"));
+
+        let first = t.ok(&["import", "incidents", good.to_str().unwrap()], None);
+        assert_eq!(first.lines().last(), Some("imported: 3, skipped: 0, errors: 0"));
+        let again = t.ok(&["import", "incidents", good.to_str().unwrap()], None);
+        assert_eq!(again.lines().last(), Some("imported: 0, skipped: 3, errors: 0"), "external ids make it idempotent");
+
+        let csv = dir.join("export.csv");
+        t.ok(&["export", "incidents", "--format", "csv", "--from", "2026-09-01", "--to", "2026-09-03", "--out", csv.to_str().unwrap()], None);
+        let bytes = std::fs::read(&csv).unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.lines().next().unwrap().contains(';'));
+        assert!(text.contains("Klotter vid stationen"));
+        assert!(!text.contains("19121212"), "personnummer stays masked in exports");
+        assert!(text.contains("[personnummer]"));
+        assert!(text.contains("'=HYPERLINK"), "formula cells are neutralised");
+        let geo = t.ok(&["export", "incidents", "--format", "geojson", "--from", "2026-09-01", "--to", "2026-09-03"], None);
+        let v: serde_json::Value = serde_json::from_str(&geo).unwrap();
+        assert_eq!(v["type"], "FeatureCollection");
+        assert!(v["features"].as_array().unwrap().iter().any(|f| f["geometry"]["coordinates"][0].as_f64() == Some(15.62583)));
+        let audit = t.ok(&["audit", "verify"], None);
+        assert!(audit.contains("entries verified"));
+
+        let feed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/polisen/api_events_response_2026-08-22T1754Z.json");
+        // The demo loaded the sample already: importing it again adds nothing.
+        let police = t.ok(&["import", "polisen", feed, "--municipality", "Linköping"], None);
+        assert_eq!(police.lines().last(), Some("imported: 0, skipped: 3, errors: 0"), "{police}");
+    })
+    .await;
+}
