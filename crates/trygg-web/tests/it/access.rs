@@ -42,6 +42,41 @@ on_both_backends!(
         for role in Role::ALL {
             sessions.push((role, app.login(role).await));
         }
+        // Incident 1 and report 1 exist, shared with the partners, so routes with an
+        // `{id}` reach their handler for the roles that are allowed.
+        let reporter = app
+            .trygg
+            .authenticate(&{
+                let (email, password) = app.logins[&Role::Rapportor].clone();
+                app.trygg
+                    .login(&email, &password, &RequestMeta::cli())
+                    .await
+                    .unwrap()
+                    .token
+            })
+            .await
+            .unwrap();
+        let filed = app
+            .trygg
+            .file_report(
+                &Caller::User(Box::new(reporter)),
+                &RequestMeta::cli(),
+                vec![trygg_core::incidents::IncidentInput {
+                    category: "klotter".into(),
+                    description: "Klotter på gångtunneln".into(),
+                    occurred_at: "2026-09-12 22:30".into(),
+                    place: trygg_core::incidents::WhereInput {
+                        text: Some("Gångtunneln vid Resecentrum".into()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                }],
+                None,
+            )
+            .await
+            .map_err(|_| "filing failed")
+            .unwrap();
+        assert_eq!(filed.report.0, 1);
         let path_of = |pattern: &str| {
             pattern
                 .replace(
