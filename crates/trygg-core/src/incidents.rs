@@ -308,9 +308,14 @@ impl Trygg {
         organisation: OrganisationId,
         now: Instant,
     ) -> Result<(NewIncident, PiiCounts)> {
-        let category = list
-            .resolve(&input.category)
-            .map_err(|_| Invalid::new("category", "unknown_category"))?;
+        // A retired category is refused as such; any other miss is an unknown one.
+        let category = list.resolve(&input.category).map_err(|e| {
+            if e.code == "retired_category" {
+                e
+            } else {
+                Invalid::new("category", "unknown_category")
+            }
+        })?;
         if category.retired {
             return Err(Invalid::new("category", "retired_category").into());
         }

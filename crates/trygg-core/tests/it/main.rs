@@ -1,5 +1,6 @@
 //! Use-case tests of trygg-core, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod categories;
 mod geography;
 mod incidents;
