@@ -1,11 +1,9 @@
 //! Typed ids, so an organisation id can never be passed where a user id is meant.
 
-use serde::{Deserialize, Serialize};
-
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -23,6 +21,8 @@ macro_rules! typed_id {
         }
     };
 }
+
+pub(crate) use typed_id;
 
 typed_id!(
     /// An organisation (the municipality, the police, a housing company…).
