@@ -86,6 +86,36 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/admin/categories",
+            Signed(Action::ManageCategories),
+            get(pages::categories::list),
+        ),
+        r(
+            Method::POST,
+            "/admin/categories",
+            Signed(Action::ManageCategories),
+            post(pages::categories::add),
+        ),
+        r(
+            Method::GET,
+            "/admin/categories/{id}",
+            Signed(Action::ManageCategories),
+            get(pages::categories::category),
+        ),
+        r(
+            Method::POST,
+            "/admin/categories/{id}/change",
+            Signed(Action::ManageCategories),
+            post(pages::categories::change),
+        ),
+        r(
+            Method::POST,
+            "/admin/categories/{id}/retire",
+            Signed(Action::ManageCategories),
+            post(pages::categories::retire),
+        ),
+        r(
+            Method::GET,
             "/admin/users",
             Signed(Action::ReadDirectory),
             get(pages::admin::users),

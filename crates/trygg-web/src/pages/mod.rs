@@ -2,6 +2,7 @@
 //! (language, signed-in user, navigation, CSRF token) that the layout uses.
 
 pub mod admin;
+pub mod categories;
 pub mod geography;
 pub mod incidents;
 pub mod login;
@@ -56,6 +57,11 @@ const NAV: &[(&str, &str, Action)] = &[
         Action::ReadDirectory,
     ),
     ("/admin/users", "nav-users", Action::ReadDirectory),
+    (
+        "/admin/categories",
+        "nav-categories",
+        Action::ManageCategories,
+    ),
 ];
 
 impl Shell {
