@@ -1,0 +1,128 @@
+// The category admin pages in a real browser: WCAG 2.1 AA (axe-core) on the list, on one
+// category's page and on the add form with a field error, at 1280 and 320 px, with the
+// production CSP in force.
+//
+// Run: TRYGG_BIN=$PWD/target/debug/trygg node --test web/tests/categories.test.mjs
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { checkA11y, checkNoHorizontalOverflow, launchBrowser, newPage, pageProblems } from './browser.mjs';
+import { startTrygg } from './server.mjs';
+
+const WIDTHS = [1280, 320];
+const STEP_TIMEOUT_MS = 120_000;
+
+let server;
+let browser;
+
+function withServerLog(error) {
+  const tail = server?.log().split('\n').slice(-20).join('\n');
+  if (tail && error instanceof Error) {
+    error.message += `\n--- last server output ---\n${tail}`;
+  }
+  return error;
+}
+
+function step(body) {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (error) {
+      throw withServerLog(error);
+    }
+  };
+}
+
+function where(page) {
+  const url = new URL(page.url());
+  return `${url.pathname}${url.search}`;
+}
+
+async function visit(page, target, { status = 200 } = {}) {
+  const response = await page.goto(target, { waitUntil: 'load' });
+  assert.ok(response, `GET ${target} gave no response`);
+  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
+  return response;
+}
+
+async function navigation(page, action) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+  });
+  await action();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** One <main>, one <h1>, no CSP violation or script error, axe, reflow at 320 px. */
+async function checkPage(page) {
+  const shell = await page.evaluate(() => ({
+    mains: document.querySelectorAll('main').length,
+    h1s: document.querySelectorAll('h1').length,
+  }));
+  const name = `${where(page)} at ${page.viewportSize().width}px`;
+  assert.equal(shell.mains, 1, `${name}: expected one <main>`);
+  assert.equal(shell.h1s, 1, `${name}: expected one <h1>`);
+  const problems = await pageProblems(page);
+  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
+  await checkA11y(page);
+  if (page.viewportSize().width <= 320) {
+    await checkNoHorizontalOverflow(page);
+  }
+}
+
+async function logIn(page, { email, password }) {
+  await visit(page, '/login');
+  const form = page.locator('form:has(input[name="password"])');
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill(password);
+  await navigation(page, () => form.locator('[type="submit"]').first().click());
+  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
+}
+
+before(async () => {
+  server = await startTrygg();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const width of WIDTHS) {
+  describe(`category admin at ${width}px`, () => {
+    let page;
+    before(async () => {
+      page = await newPage(browser, { baseURL: server.url, width });
+      await logIn(page, server.logins.samordnare);
+    });
+    after(async () => {
+      await page?.close();
+    });
+
+    test('/admin/categories passes the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/admin/categories');
+      assert.ok((await page.locator('table tbody tr').count()) > 0, 'no categories listed');
+      await checkPage(page);
+    }));
+
+    test('a category page passes the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/admin/categories/klotter');
+      assert.equal(await page.locator('form[action$="/change"]').count(), 1, 'no change form');
+      await checkPage(page);
+    }));
+
+    test('the add form with a field error passes the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/admin/categories');
+      const form = page.locator('form[action="/admin/categories"]');
+      await form.locator('input[name="code"]').fill('klotter');
+      await form.locator('input[name="name_sv"]').fill(`Prov ${width}`);
+      await form.locator('input[name="name_en"]').fill(`Test ${width}`);
+      await navigation(page, () => form.locator('[type="submit"]').click());
+      assert.equal(await page.locator('#new-code[aria-invalid="true"]').count(), 1, 'code field not marked invalid');
+      await checkPage(page);
+    }));
+  });
+}
