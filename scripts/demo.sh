@@ -20,7 +20,11 @@ cargo build --release --locked -p trygg
 dir="${TRYGG_DEMO_DIR:-.trygg}"
 mkdir -p "$dir"
 rm -f "$dir/demo.db" "$dir/demo.db-wal" "$dir/demo.db-shm" "$dir/trygg-audit.key"
-export TRYGG_DATABASE_URL="sqlite://$PWD/$dir/demo.db"
+case "$dir" in
+  /*) abs="$dir" ;;
+  *) abs="$PWD/$dir" ;;
+esac
+export TRYGG_DATABASE_URL="sqlite://$abs/demo.db"
 export TRYGG_COOKIE_SECURE=false
 listen="${TRYGG_LISTEN:-127.0.0.1:8080}"
 
