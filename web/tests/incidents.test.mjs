@@ -19,6 +19,7 @@ import {
   screenshot,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
+import { navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 180_000;
@@ -26,43 +27,13 @@ const STEP_TIMEOUT_MS = 180_000;
 let server;
 let browser;
 
-function withServerLog(error) {
-  const tail = server?.log().split('\n').slice(-20).join('\n');
-  if (tail && error instanceof Error) {
-    error.message += `\n--- last server output ---\n${tail}`;
-  }
-  return error;
-}
-
-function step(body) {
-  return async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      throw withServerLog(error);
-    }
-  };
-}
-
-function where(page) {
-  const url = new URL(page.url());
-  return `${url.pathname}${url.search}`;
-}
+const step = stepFor(() => server);
 
 async function visit(page, target, { status = 200 } = {}) {
   const response = await page.goto(target, { waitUntil: 'load' });
   assert.ok(response, `GET ${target} gave no response`);
   assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
   return response;
-}
-
-async function navigation(page, action) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-  });
-  await action();
-  await navigated;
-  await page.waitForLoadState('load');
 }
 
 /** Waits until incidents.js has drawn every map of the page (or reported it could not). */

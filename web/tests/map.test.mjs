@@ -17,6 +17,7 @@ import {
   pageProblems,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
+import { navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -24,28 +25,7 @@ const STEP_TIMEOUT_MS = 120_000;
 let server;
 let browser;
 
-function withServerLog(error) {
-  const tail = server?.log().split('\n').slice(-20).join('\n');
-  if (tail && error instanceof Error) {
-    error.message += `\n--- last server output ---\n${tail}`;
-  }
-  return error;
-}
-
-function step(body) {
-  return async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      throw withServerLog(error);
-    }
-  };
-}
-
-function where(page) {
-  const url = new URL(page.url());
-  return `${url.pathname}${url.search}`;
-}
+const step = stepFor(() => server);
 
 async function visit(page, target, { status = 200, path } = {}) {
   const response = await page.goto(target, { waitUntil: 'load' });
@@ -54,15 +34,6 @@ async function visit(page, target, { status = 200, path } = {}) {
   assert.equal(new URL(page.url()).pathname, expectedPath, `GET ${target} ended on ${where(page)}`);
   assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
   return response;
-}
-
-async function navigation(page, action) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-  });
-  await action();
-  await navigated;
-  await page.waitForLoadState('load');
 }
 
 /** Waits until map.js has drawn the map's data (or reported that it could not). */

@@ -17,6 +17,7 @@ import {
   screenshot,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
+import { navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -24,31 +25,7 @@ const STEP_TIMEOUT_MS = 120_000;
 let server;
 let browser;
 
-/** Re-throws `error` with the server's last output appended, which often says why. */
-function withServerLog(error) {
-  const tail = server?.log().split('\n').slice(-20).join('\n');
-  if (tail && error instanceof Error) {
-    error.message += `\n--- last server output ---\n${tail}`;
-  }
-  return error;
-}
-
-/** Runs a test body, adding the server log to any failure. */
-function step(body) {
-  return async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      throw withServerLog(error);
-    }
-  };
-}
-
-/** Path and query of the page now shown. */
-function where(page) {
-  const url = new URL(page.url());
-  return `${url.pathname}${url.search}`;
-}
+const step = stepFor(() => server);
 
 /**
  * Navigates and checks status and final path: a protected page that redirects to /login
@@ -67,16 +44,6 @@ async function visit(page, target, { status = 200, path } = {}) {
   );
   assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
   return response;
-}
-
-/** Runs `action` (a click, a key press) and waits until the navigation it starts has loaded. */
-async function navigation(page, action) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-  });
-  await action();
-  await navigated;
-  await page.waitForLoadState('load');
 }
 
 /**
