@@ -81,6 +81,14 @@ fn run() -> Result<(), String> {
         node_modules.join(".package-lock.json").display()
     );
     println!("cargo::rerun-if-changed={}", static_dir.display());
+    // Each feature keeps its texts in its own .ftl file; a new file must rebuild the
+    // crate so the Fluent loader (a macro reading the folders) picks it up.
+    for lang in ["sv", "en"] {
+        println!(
+            "cargo::rerun-if-changed={}",
+            manifest_dir.join("locales").join(lang).display()
+        );
+    }
 
     if !node_modules.is_dir() {
         return Err(format!(
