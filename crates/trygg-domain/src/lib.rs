@@ -10,6 +10,7 @@ pub mod geo;
 pub mod id;
 pub mod incident;
 pub mod invalid;
+pub mod measure;
 pub mod organisation;
 pub mod place;
 pub mod policy;

@@ -49,6 +49,9 @@ pub enum Action {
     PublishLagesbild,
     /// Read published situation pictures.
     ReadPublishedLagesbild,
+    /// Read measures: those shared with the partners, one's own organisation's and
+    /// unit's (the coordinator: all).
+    ReadMeasures,
     /// Create and assign measures.
     ManageMeasures,
     /// Answer and progress measures assigned to one's unit.
@@ -117,6 +120,7 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
         Action::ReadPublishedLagesbild,
         [Any, Any, Any, Any, Any, Any],
     ),
+    (Action::ReadMeasures, [Deny, Any, Any, Any, Any, Any]),
     (Action::ManageMeasures, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::AnswerMeasures, [Deny, Any, Deny, Deny, Unit, Deny]),
     (Action::ManagePlans, [Deny, Any, Deny, Deny, Deny, Deny]),
@@ -181,6 +185,7 @@ mod tests {
         read_draft_lagesbild      -     A          A          -         A           -
         publish_lagesbild         -     A          -          -         -           -
         read_published_lagesbild  A     A          A          A         A           A
+        read_measures             -     A          A          A         A           A
         manage_measures           -     A          -          -         -           -
         answer_measures           -     A          -          -         U           -
         manage_plans              -     A          -          -         -           -
