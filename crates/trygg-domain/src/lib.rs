@@ -15,5 +15,6 @@ pub mod organisation;
 pub mod place;
 pub mod policy;
 pub mod time;
+pub mod walk;
 
 pub use invalid::Invalid;
