@@ -48,6 +48,19 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version
 
+# pdftotext and pdfinfo read the lägesbild PDFs in the tests, as a real PDF reader.
+step "poppler-utils"
+if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y poppler-utils || { apt-get update && apt-get install -y poppler-utils; }
+  else
+    echo "error: pdftotext is missing: sudo apt-get install -y poppler-utils" >&2
+    exit 1
+  fi
+fi
+pdftotext -v 2>&1 | head -1
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
