@@ -8,6 +8,7 @@
 
 mod error;
 pub mod incident;
+pub mod measure;
 mod model;
 mod postgres;
 mod queries;
@@ -17,6 +18,7 @@ pub mod testing;
 
 pub use error::StoreError;
 pub use incident::IncidentStore;
+pub use measure::MeasureStore;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -88,3 +88,4 @@ async fn reserve_incident_ids(
 const PLACEHOLDER: char = '?';
 
 crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);
+crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
