@@ -15,6 +15,7 @@ pub mod geography;
 pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
+pub mod lagesbild;
 pub mod secret;
 
 pub use actor::{Actor, Caller, RequestMeta};

@@ -547,6 +547,8 @@ macro_rules! impl_incident_store {
                     let Sql { text, args, .. } = sql;
                     bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx).await?;
                 }
+                // The lägesbild rollup, in the same transaction (see `crate::lagesbild`).
+                super::lagesbild_impl::rollup_new(tx, rows).await?;
                 Ok(())
             }
 
@@ -719,6 +721,8 @@ macro_rules! impl_incident_store {
                         return Err(StoreError::NotFound);
                     };
                     let occurred: i64 = row.try_get("occurred_from")?;
+                    // Out of the lägesbild rollup as it was; back in as it is below.
+                    super::lagesbild_impl::rollup_shift(&mut tx, id.0, -1).await?;
                     let (status, note): (&str, Option<&str>) = match review {
                         Review::Accept { note } => ("accepted", note.as_deref()),
                         Review::Reject { reason } => ("rejected", Some(reason.as_str())),
@@ -750,6 +754,7 @@ macro_rules! impl_incident_store {
                                 .bind(id.0)
                                 .execute(&mut *tx)
                                 .await?;
+                            super::lagesbild_impl::rollup_shift(&mut tx, id.0, 1).await?;
                             append(&mut tx, &self.key, &audit).await?;
                             tx.commit().await?;
                             let _ = status;
@@ -776,6 +781,7 @@ macro_rules! impl_incident_store {
                         .bind(id.0)
                         .execute(&mut *tx)
                         .await?;
+                    super::lagesbild_impl::rollup_shift(&mut tx, id.0, 1).await?;
                     append(&mut tx, &self.key, &audit).await?;
                     tx.commit().await?;
                     Ok(())

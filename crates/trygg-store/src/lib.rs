@@ -8,6 +8,7 @@
 
 mod error;
 pub mod incident;
+pub mod lagesbild;
 pub mod measure;
 mod model;
 mod postgres;
@@ -18,6 +19,7 @@ pub mod testing;
 
 pub use error::StoreError;
 pub use incident::IncidentStore;
+pub use lagesbild::LagesbildStore;
 pub use measure::MeasureStore;
 pub use model::*;
 pub use postgres::PgStore;
@@ -148,10 +150,13 @@ impl Db {
     /// Opens the database the URL names, creating an SQLite file if absent, and runs the
     /// embedded migrations.
     pub async fn connect(url: &str, audit_key: AuditKey) -> Result<Self> {
-        match Backend::from_url(url)? {
-            Backend::Sqlite => Ok(Self::Sqlite(SqliteStore::connect(url, audit_key).await?)),
-            Backend::Postgres => Ok(Self::Postgres(PgStore::connect(url, audit_key).await?)),
-        }
+        let db = match Backend::from_url(url)? {
+            Backend::Sqlite => Self::Sqlite(SqliteStore::connect(url, audit_key).await?),
+            Backend::Postgres => Self::Postgres(PgStore::connect(url, audit_key).await?),
+        };
+        // Fills the lägesbild rollup once on a database migrated with incidents.
+        db.ensure_week_counts().await?;
+        Ok(db)
     }
 
     pub fn backend(&self) -> Backend {

@@ -88,4 +88,5 @@ async fn reserve_incident_ids(
 const PLACEHOLDER: char = '?';
 
 crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);
+crate::lagesbild::impl_lagesbild_store!(SqliteStore, sqlx::Sqlite);
 crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
