@@ -10,6 +10,7 @@
 //! | [`gistar`] | Getis-Ord Gi* hot spots, ArcGIS-style bins, FDR, permutations | Getis & Ord 1992, Ord & Getis 1995, PySAL's conditional randomisation |
 //! | [`density`] | quartic kernel density surfaces | CrimeStat/ArcGIS quartic kernel |
 //! | [`knox`] | the Knox near-repeat test | Knox 1964, Ratcliffe's Near Repeat Calculator |
+//! | [`effect`] | a measure's effect: before/after in target, buffer and control; the weighted displacement quotient | Bowers & Johnson 2003 |
 //! | [`significance`] | p-values shared by the above | |
 //!
 //! Every random result (permutation p-values, Knox expectations) is reproducible from its
@@ -21,6 +22,7 @@
 //! (`cargo bench -p trygg-analytics`).
 
 pub mod density;
+pub mod effect;
 mod error;
 pub mod gistar;
 pub mod grid;
