@@ -78,6 +78,94 @@ fn row(name: &str, d: Duration, note: &str) {
     println!("{name:<58} {:>11.3} ms  {note}", d.as_secs_f64() * 1e3);
 }
 
+/// One line of the closing side-by-side table: a target of issue 5.
+struct Target {
+    measurement: &'static str,
+    trygg: Duration,
+    /// esda's median, when the reference venv was given.
+    esda: Option<Duration>,
+    target: &'static str,
+    /// Whether the target is met (`None`: nothing to meet, reported for information).
+    met: Option<bool>,
+}
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1e3)
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+/// Prints the targets side by side: measurement, Trygg, esda, ratio, target, met.
+fn table(targets: &[Target]) {
+    println!("\nIssue 5 targets, side by side (medians; Trygg on one thread)\n");
+    let header = [
+        "measurement",
+        "Trygg",
+        "esda",
+        "esda/Trygg",
+        "target",
+        "met",
+    ];
+    let rows: Vec<[String; 6]> = targets
+        .iter()
+        .map(|t| {
+            [
+                t.measurement.to_owned(),
+                ms(t.trygg),
+                t.esda.map_or("—".to_owned(), ms),
+                t.esda.map_or("—".to_owned(), |e| {
+                    format!("{:.0}×", e.as_secs_f64() / t.trygg.as_secs_f64())
+                }),
+                t.target.to_owned(),
+                match t.met {
+                    Some(true) => "met".to_owned(),
+                    Some(false) => "NOT MET".to_owned(),
+                    None => "—".to_owned(),
+                },
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..6).map(width).collect();
+    let line = |cells: &[&str]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = w - c.chars().count();
+                if (1..=3).contains(&i) {
+                    format!("{}{c}", " ".repeat(pad))
+                } else {
+                    format!("{c}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        println!("| {} |", parts.join(" | "));
+    };
+    line(&header);
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&rule.iter().map(String::as_str).collect::<Vec<_>>());
+    for r in &rows {
+        line(&r.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    if targets
+        .iter()
+        .any(|t| t.esda.is_none() && t.target.contains('×'))
+    {
+        println!("\n(esda not timed: run tools/reference/bench.sh, which sets TRYGG_ESDA_PYTHON)");
+    }
+}
+
 fn read(path: &str) -> String {
     let full = format!("{}/../../data/linkoping/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
@@ -164,6 +252,7 @@ fn main() {
     let pts = incidents(&kommun, 100_000, &mut g);
     let sweref: Vec<(f64, f64)> = pts.iter().map(|(p, _)| (p.e(), p.n())).collect();
     println!("trygg-analytics benchmarks (median wall time, one thread, release build)\n");
+    let mut targets: Vec<Target> = Vec::new();
 
     // --- Gi* on the Linköping grid ------------------------------------------------------
     println!("Gi* on SWEREF 99 TM grids");
@@ -247,21 +336,44 @@ fn main() {
         median(5, || gistar(&nb, &big_values, &GiStarOptions::default())),
         "",
     );
-    if let Some((w, s, numba)) = esda(&big_values, big, 0) {
+    let big_esda = esda(&big_values, big, 0);
+    if let Some((w, s, numba)) = &big_esda {
         row(
             "1000 × 1000: esda weights (lat2SW + Graph)",
-            Duration::from_secs_f64(w),
+            Duration::from_secs_f64(*w),
             "",
         );
         row(
             "1000 × 1000: esda.G_Local permutations=0",
-            Duration::from_secs_f64(s),
+            Duration::from_secs_f64(*s),
             &format!(
                 "Trygg is {:.0}× faster (target ≥ 100×; {numba})",
                 s / big_time.as_secs_f64()
             ),
         );
     }
+    let big_esda_time = big_esda
+        .as_ref()
+        .map(|(_, s, _)| Duration::from_secs_f64(*s));
+    targets.push(Target {
+        measurement: "Gi* analytic, 1000 × 1000 grid",
+        trygg: big_time,
+        esda: big_esda_time,
+        target: "≤ 20 ms and ≥ 100×",
+        met: Some(
+            big_time <= Duration::from_millis(20)
+                && big_esda_time.is_none_or(|e| e.as_secs_f64() >= 100.0 * big_time.as_secs_f64()),
+        ),
+    });
+    targets.push(Target {
+        measurement: "  weights construction, 1000 × 1000 (separately)",
+        trygg: weights_time,
+        esda: big_esda
+            .as_ref()
+            .map(|(w, _, _)| Duration::from_secs_f64(*w)),
+        target: "reported",
+        met: None,
+    });
     let mid = Lattice {
         cols: 316,
         rows: 317,
@@ -280,16 +392,27 @@ fn main() {
         cont_time,
         "worst case of the shared reference distributions",
     );
-    if let Some((_, s, numba)) = esda(&mid_values, mid, 999) {
+    let mid_esda = esda(&mid_values, mid, 999);
+    if let Some((_, s, numba)) = &mid_esda {
         row(
             "316 × 317: esda.G_Local permutations=999",
-            Duration::from_secs_f64(s),
+            Duration::from_secs_f64(*s),
             &format!(
                 "Trygg is {:.0}× faster (target ≥ 10×; {numba})",
                 s / mid_time.as_secs_f64()
             ),
         );
     }
+    let mid_esda_time = mid_esda
+        .as_ref()
+        .map(|(_, s, _)| Duration::from_secs_f64(*s));
+    targets.push(Target {
+        measurement: "Gi* 999 permutations, 100 172 cells",
+        trygg: mid_time,
+        esda: mid_esda_time,
+        target: "≥ 10×",
+        met: mid_esda_time.map(|e| e.as_secs_f64() >= 10.0 * mid_time.as_secs_f64()),
+    });
 
     // --- Kernel density -------------------------------------------------------------------
     println!("\nQuartic kernel density");
@@ -370,11 +493,19 @@ fn main() {
     }
     let large = knox_events(10_000, &mut g);
     let o = options(Metric::Manhattan, Precision::F64, 999);
+    let knox_time = median(5, || knox(&large, &o));
     row(
         "10 000 events, R = 999, Manhattan, f64",
-        median(3, || knox(&large, &o)),
+        knox_time,
         "target < 2 s",
     );
+    targets.push(Target {
+        measurement: "Knox, 10 000 events, 999 permutations",
+        trygg: knox_time,
+        esda: None,
+        target: "< 2 s",
+        met: Some(knox_time < Duration::from_secs(2)),
+    });
 
     // --- The weekly picture of one area ---------------------------------------------------
     println!("\nThe weekly picture of one area");
@@ -450,4 +581,5 @@ fn main() {
         }),
         &format!("{} cells", week_grid.len()),
     );
+    table(&targets);
 }

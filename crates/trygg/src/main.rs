@@ -1,5 +1,6 @@
 //! `trygg`: the web server, API and command-line tool of Trygg in one binary.
 
+mod analyze;
 mod config;
 mod geography;
 mod incidents;
@@ -78,6 +79,9 @@ enum Command {
     /// Export data (incidents as CSV or GeoJSON).
     #[command(subcommand)]
     Export(incidents::ExportCommand),
+    /// Statistics on CSV files without a database (Gi* hot spots, Knox near repeats).
+    #[command(subcommand)]
+    Analyze(analyze::AnalyzeCommand),
 }
 
 #[derive(Subcommand)]
@@ -154,6 +158,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    // Analyses read and write files only: no configuration, no database.
+    if let Command::Analyze(command) = &cli.command {
+        return analyze::run(command);
+    }
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
         _ => None,
@@ -231,7 +239,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(command) => geography::import(&trygg, command).await?,
         Command::Areas(command) => geography::areas(&trygg, command).await?,
         Command::Export(command) => incidents::export(&trygg, command).await?,
-        Command::Config(_) | Command::Openapi => ExitCode::SUCCESS,
+        Command::Config(_) | Command::Openapi | Command::Analyze(_) => ExitCode::SUCCESS,
     };
     trygg.db.close().await;
     Ok(code)
