@@ -16,6 +16,7 @@ mod queries;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod walk;
 
 pub use error::StoreError;
 pub use incident::IncidentStore;
@@ -24,6 +25,7 @@ pub use measure::MeasureStore;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use walk::WalkStore;
 
 use trygg_domain::area::AreaKind;
 use trygg_domain::audit::{AuditDraft, AuditEntry, AuditKey};

@@ -68,3 +68,4 @@ crate::incident::impl_incident_store!(PgStore, sqlx::Postgres);
 crate::lagesbild::impl_lagesbild_store!(PgStore, sqlx::Postgres);
 // Two senders never claim the same outbox row: the second skips rows the first locked.
 crate::measure::impl_measure_store!(PgStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
+crate::walk::impl_walk_store!(PgStore, sqlx::Postgres);

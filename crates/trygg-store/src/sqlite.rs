@@ -90,3 +90,4 @@ const PLACEHOLDER: char = '?';
 crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);
 crate::lagesbild::impl_lagesbild_store!(SqliteStore, sqlx::Sqlite);
 crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
+crate::walk::impl_walk_store!(SqliteStore, sqlx::Sqlite);
