@@ -289,7 +289,6 @@ pub struct OpenMeasure {
     pub due: Option<String>,
 }
 
-
 /// The most cells a hot-spot grid may have; larger areas get coarser cells.
 const MAX_GRID_CELLS: usize = 250_000;
 
@@ -301,7 +300,11 @@ fn analytics(e: AnalyticsError) -> Error {
 }
 
 fn week_of_key(key: i64) -> Option<IsoWeek> {
-    IsoWeek::new(i16::try_from(key / 100).ok()?, i8::try_from(key % 100).ok()?).ok()
+    IsoWeek::new(
+        i16::try_from(key / 100).ok()?,
+        i8::try_from(key % 100).ok()?,
+    )
+    .ok()
 }
 
 fn key_of_week(week: IsoWeek) -> i64 {
@@ -310,7 +313,9 @@ fn key_of_week(week: IsoWeek) -> i64 {
 
 /// The code a stored category version is counted under: a retired category's
 /// replacement (followed a few steps), otherwise its own code.
-fn effective_codes(rows: &[CategoryRow]) -> (HashMap<CategoryId, String>, HashMap<String, CategoryRow>) {
+fn effective_codes(
+    rows: &[CategoryRow],
+) -> (HashMap<CategoryId, String>, HashMap<String, CategoryRow>) {
     let mut latest: HashMap<String, CategoryRow> = HashMap::new();
     for r in rows {
         match latest.get(&r.code) {
@@ -390,7 +395,12 @@ fn area_grid(bbox: [f64; 4]) -> Result<GridSpec> {
     let [min_lon, min_lat, max_lon, max_lat] = bbox;
     let mut es = Vec::new();
     let mut ns = Vec::new();
-    for (lat, lon) in [(min_lat, min_lon), (min_lat, max_lon), (max_lat, min_lon), (max_lat, max_lon)] {
+    for (lat, lon) in [
+        (min_lat, min_lon),
+        (min_lat, max_lon),
+        (max_lat, min_lon),
+        (max_lat, max_lon),
+    ] {
         let p = Wgs84::new(lat, lon)
             .and_then(Wgs84::to_sweref99tm)
             .map_err(|e| Error::Internal(format!("area bounds: {e}")))?;
@@ -398,11 +408,18 @@ fn area_grid(bbox: [f64; 4]) -> Result<GridSpec> {
         ns.push(p.n());
     }
     let fold = |v: &[f64], f: fn(f64, f64) -> f64, init: f64| v.iter().copied().fold(init, f);
-    let (min_e, max_e) = (fold(&es, f64::min, f64::INFINITY), fold(&es, f64::max, f64::NEG_INFINITY));
-    let (min_n, max_n) = (fold(&ns, f64::min, f64::INFINITY), fold(&ns, f64::max, f64::NEG_INFINITY));
+    let (min_e, max_e) = (
+        fold(&es, f64::min, f64::INFINITY),
+        fold(&es, f64::max, f64::NEG_INFINITY),
+    );
+    let (min_n, max_n) = (
+        fold(&ns, f64::min, f64::INFINITY),
+        fold(&ns, f64::max, f64::NEG_INFINITY),
+    );
     let mut size = HOT_SPOT_CELL_M;
     loop {
-        let grid = GridSpec::covering([(min_e, min_n), (max_e, max_n)], size, None).map_err(analytics)?;
+        let grid =
+            GridSpec::covering([(min_e, min_n), (max_e, max_n)], size, None).map_err(analytics)?;
         if grid.len() <= MAX_GRID_CELLS {
             return Ok(grid);
         }
@@ -429,7 +446,10 @@ fn hot_spots(
     let mut points = Vec::new();
     let mut without_position = 0u32;
     for i in incidents {
-        match i.position.and_then(|(lat, lon)| Wgs84::new(lat, lon).ok()?.to_sweref99tm().ok()) {
+        match i
+            .position
+            .and_then(|(lat, lon)| Wgs84::new(lat, lon).ok()?.to_sweref99tm().ok())
+        {
             Some(p) => points.push((p.e(), p.n(), 1.0)),
             None => without_position += 1,
         }
@@ -513,7 +533,10 @@ fn heatmap(incidents: &[WeekIncident]) -> Result<Heatmap> {
         .map(|r| r.iter().map(|v| level(*v, max)).collect())
         .collect();
     Ok(Heatmap {
-        cells: cells.iter().map(|r| r.iter().map(|v| round(*v)).collect()).collect(),
+        cells: cells
+            .iter()
+            .map(|r| r.iter().map(|v| round(*v)).collect())
+            .collect(),
         levels,
         total: round(profile.total()),
         max: round(max),
@@ -582,9 +605,7 @@ impl Trygg {
                 }
             })
             .collect();
-        trend_rows.sort_by(|a, b| {
-            trygg_domain::geo::swedish_cmp(&a.name_sv, &b.name_sv)
-        });
+        trend_rows.sort_by(|a, b| trygg_domain::geo::swedish_cmp(&a.name_sv, &b.name_sv));
         let total = TrendRow {
             code: "total".into(),
             name_sv: "Alla kategorier".into(),
@@ -604,10 +625,7 @@ impl Trygg {
             .collect();
 
         // The week itself, incident by incident.
-        let incidents = self
-            .db
-            .week_incidents(area, start, end, visibility)
-            .await?;
+        let incidents = self.db.week_incidents(area, start, end, visibility).await?;
         let insecure = incidents.iter().filter(|i| i.creates_insecurity).count() as u32;
         let this_week = u32::try_from(incidents.len()).unwrap_or(u32::MAX);
         let headline = Headline {
@@ -683,7 +701,11 @@ impl Trygg {
         }
 
         let district = (info.kind == AreaKind::District).then_some(area);
-        let police_scope = if district.is_some() { "district" } else { "municipality" };
+        let police_scope = if district.is_some() {
+            "district"
+        } else {
+            "municipality"
+        };
         let police_events = self
             .db
             .police_context(district, start, end)
@@ -721,7 +743,12 @@ impl Trygg {
             hours: table.hours,
             computed_at: now,
             scope: PictureScope {
-                sharing: if visibility.all { "all" } else { "own_and_shared" }.into(),
+                sharing: if visibility.all {
+                    "all"
+                } else {
+                    "own_and_shared"
+                }
+                .into(),
                 statuses: vec!["submitted".into(), "accepted".into()],
                 data_since,
             },
@@ -750,12 +777,24 @@ impl Trygg {
     }
 
     /// The current areas a picture can be drawn for, grouped by kind in list order.
-    pub async fn lagesbild_areas(&self, caller: &Caller) -> Result<Vec<(AreaKind, Vec<trygg_store::AreaInfo>)>> {
+    pub async fn lagesbild_areas(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<(AreaKind, Vec<trygg_store::AreaInfo>)>> {
         caller.require(Action::ReadDraftLagesbild)?;
         let areas = self.db.current_areas(None).await?;
         Ok(AreaKind::ALL
             .into_iter()
-            .map(|k| (k, areas.iter().filter(|a| a.kind == k).cloned().collect::<Vec<_>>()))
+            .map(|k| {
+                (
+                    k,
+                    areas
+                        .iter()
+                        .filter(|a| a.kind == k)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
+            })
             .filter(|(_, v)| !v.is_empty())
             .collect())
     }

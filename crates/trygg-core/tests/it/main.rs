@@ -4,3 +4,4 @@
 mod categories;
 mod geography;
 mod incidents;
+mod lagesbild;
