@@ -16,6 +16,7 @@ pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
 pub mod lagesbild;
+pub mod periodic;
 pub mod secret;
 
 pub use actor::{Actor, Caller, RequestMeta};

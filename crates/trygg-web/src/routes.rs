@@ -272,6 +272,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/lagesbild/period",
+            Signed(Action::ReadDraftLagesbild),
+            get(pages::periodic::period),
+        ),
+        r(
+            Method::GET,
+            "/lagesbild/near-repeat",
+            Signed(Action::ReadDraftLagesbild),
+            get(pages::periodic::near_repeat),
+        ),
+        r(
+            Method::GET,
             "/api/v1/openapi.json",
             Public,
             get(api::openapi_json),

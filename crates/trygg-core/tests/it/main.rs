@@ -5,3 +5,4 @@ mod categories;
 mod geography;
 mod incidents;
 mod lagesbild;
+mod periodic;

@@ -6,6 +6,7 @@ pub mod categories;
 pub mod geography;
 pub mod incidents;
 pub mod login;
+pub mod periodic;
 pub mod report;
 pub mod review;
 pub mod start;

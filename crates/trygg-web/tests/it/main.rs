@@ -7,4 +7,5 @@ mod categories;
 mod harness;
 mod incidents;
 mod login;
+mod periodic;
 mod shell;
