@@ -11,11 +11,14 @@ pub mod clock;
 pub mod demo;
 mod demo_incidents;
 mod error;
+pub mod est_meeting;
 pub mod geography;
 pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
 pub mod lagesbild;
+pub mod lagesbild_pdf;
+pub mod pdf;
 pub mod periodic;
 pub mod secret;
 

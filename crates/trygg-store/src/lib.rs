@@ -7,6 +7,7 @@
 //! audit entry (or the reverse) cannot be committed.
 
 mod error;
+pub mod est_meeting;
 pub mod incident;
 pub mod lagesbild;
 pub mod measure;
@@ -19,6 +20,7 @@ pub mod testing;
 pub mod walk;
 
 pub use error::StoreError;
+pub use est_meeting::EstMeetingStore;
 pub use incident::IncidentStore;
 pub use lagesbild::LagesbildStore;
 pub use measure::MeasureStore;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod categories;
+mod est_meeting;
 mod geography;
 mod incidents;
 mod lagesbild;
