@@ -290,6 +290,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/lagesbild",
+            Signed(Action::ReadDraftLagesbild),
+            get(pages::lagesbild::page),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/lagesbild",
+            Signed(Action::ReadDraftLagesbild),
+            get(api::lagesbild::picture),
+        ),
+        r(
+            Method::GET,
             "/api/v1/me",
             Signed(Action::ViewStartPage),
             get(api::me::me),

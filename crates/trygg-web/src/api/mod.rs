@@ -7,6 +7,7 @@ pub mod directory;
 pub mod geography;
 pub mod health;
 pub mod incidents;
+pub mod lagesbild;
 pub mod me;
 
 use axum::Json;
@@ -54,7 +55,8 @@ pub struct ApiErrorBody {
         incidents::geojson,
         incidents::one,
         incidents::create,
-        incidents::review
+        incidents::review,
+        lagesbild::picture
     ),
     components(schemas(ApiError, ApiErrorBody))
 )]

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod categories;
 pub mod geography;
 pub mod incidents;
+pub mod lagesbild;
 pub mod login;
 pub mod periodic;
 pub mod report;
@@ -52,6 +53,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
+    ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
     (
         "/admin/organisations",
         "nav-organisations",

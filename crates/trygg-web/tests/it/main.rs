@@ -6,6 +6,7 @@ mod access;
 mod categories;
 mod harness;
 mod incidents;
+mod lagesbild;
 mod login;
 mod periodic;
 mod shell;

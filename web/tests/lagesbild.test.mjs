@@ -1,0 +1,112 @@
+// The weekly lägesbild page in a real browser on the demo data: the default picture
+// (the municipality, last whole week), a district's picture chosen with the GET form,
+// the previous-week link, and a field error; WCAG 2.1 AA (axe-core) and reflow at 1280
+// and 320 px with the production CSP in force, the hot-spot map drawn from the same
+// cells as its table.
+//
+// Run: TRYGG_BIN=$PWD/target/debug/trygg node --test web/tests/lagesbild.test.mjs
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { checkA11y, checkNoHorizontalOverflow, launchBrowser, newPage, pageProblems } from './browser.mjs';
+import { startTrygg } from './server.mjs';
+import { navigation, stepFor, where } from './steps.mjs';
+
+const WIDTHS = [1280, 320];
+const STEP_TIMEOUT_MS = 120_000;
+
+let server;
+let browser;
+
+const step = stepFor(() => server);
+
+async function visit(page, target, { status = 200 } = {}) {
+  const response = await page.goto(target, { waitUntil: 'load' });
+  assert.ok(response, `GET ${target} gave no response`);
+  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
+  return response;
+}
+
+/** One <main>, one <h1>, no CSP violation or script error, axe, reflow at 320 px. */
+async function checkPage(page) {
+  const shell = await page.evaluate(() => ({
+    mains: document.querySelectorAll('main').length,
+    h1s: document.querySelectorAll('h1').length,
+  }));
+  const name = `${where(page)} at ${page.viewportSize().width}px`;
+  assert.equal(shell.mains, 1, `${name}: expected one <main>`);
+  assert.equal(shell.h1s, 1, `${name}: expected one <h1>`);
+  const problems = await pageProblems(page);
+  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
+  await checkA11y(page);
+  if (page.viewportSize().width <= 320) {
+    await checkNoHorizontalOverflow(page);
+  }
+}
+
+async function logIn(page, { email, password }) {
+  await visit(page, '/login');
+  const form = page.locator('form:has(input[name="password"])');
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill(password);
+  await navigation(page, () => form.locator('[type="submit"]').first().click());
+  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
+}
+
+before(async () => {
+  server = await startTrygg();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const width of WIDTHS) {
+  describe(`weekly lägesbild at ${width}px`, () => {
+    let page;
+    before(async () => {
+      page = await newPage(browser, { baseURL: server.url, width });
+      await logIn(page, server.logins.samordnare);
+    });
+    after(async () => {
+      await page?.close();
+    });
+
+    test('the default picture passes the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/lagesbild');
+      assert.match(await page.locator('#lagesbild-heading').textContent(), /vecka \d+ \d{4}/);
+      assert.ok(await page.locator('#lagesbild-table tbody tr').count() > 0, 'the demo has incidents last week');
+      assert.equal(await page.locator('#lagesbild-heat-table tbody tr').count(), 7, 'seven days');
+      const cells = await page.locator('#lagesbild-heat-table tbody td').allTextContents();
+      assert.equal(cells.length, 7 * 24);
+      assert.ok(cells.every((c) => /^\d+(,\d+)?$/.test(c.trim())), 'every heatmap cell shows its value');
+      // The map draws exactly the cells the table lists.
+      const listed = await page.locator('#lagesbild-hot-table tbody tr').count();
+      await page.locator('#lagesbild-map.leaflet-container').waitFor();
+      assert.equal(await page.locator('#lagesbild-map path.leaflet-interactive').count(), listed);
+      await checkPage(page);
+    }));
+
+    test('a district chosen with the form, and the week before', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/lagesbild');
+      const form = page.locator('form[action="/lagesbild"]');
+      const district = await form.locator('select[name="area"] option').filter({ hasText: 'Skäggetorp' }).first().getAttribute('value');
+      await form.locator('select[name="area"]').selectOption(district);
+      await navigation(page, () => form.locator('button[type="submit"]').click());
+      assert.match(await page.locator('#lagesbild-heading').textContent(), /Skäggetorp/);
+      await checkPage(page);
+      await navigation(page, () => page.locator('a[rel="prev"]').click());
+      assert.match(await page.locator('#lagesbild-heading').textContent(), /Skäggetorp/);
+      await checkPage(page);
+    }));
+
+    test('a bad week is a field error that passes the checks', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+      await visit(page, '/lagesbild?week=vecka-47', { status: 422 });
+      assert.equal(await page.locator('#lagesbild-week[aria-invalid="true"]').count(), 1);
+      await checkPage(page);
+    }));
+  });
+}
