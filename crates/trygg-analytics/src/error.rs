@@ -79,6 +79,12 @@ pub enum AnalyticsError {
     /// An area polygon h3o cannot tile (invalid ring, not WGS84 degrees).
     #[error("the area cannot be tiled with H3 cells: {0}")]
     Tiling(String),
+    /// More incidents than one Knox test takes.
+    #[error("a Knox test takes at most {limit} incidents")]
+    TooManyEvents {
+        /// The largest number accepted.
+        limit: usize,
+    },
     /// A probability or significance level outside (0, 1).
     #[error("the significance level must lie strictly between 0 and 1")]
     Alpha,
@@ -104,6 +110,7 @@ impl AnalyticsError {
             Self::MixedResolutions => "mixed_resolutions",
             Self::Tiling(_) => "tiling",
             Self::Alpha => "alpha",
+            Self::TooManyEvents { .. } => "too_many_events",
         }
     }
 }

@@ -202,13 +202,16 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
         return Err(AnalyticsError::NotFinite("coordinates"));
     }
     let n = events.len();
+    if n > MAX_EVENTS {
+        return Err(AnalyticsError::TooManyEvents { limit: MAX_EVENTS });
+    }
     let d_rows = options.distance_edges.len(); // finite bands + the last one
     let t_cols = t_edges.len();
 
     // Incidents in x order, which the sweep needs; ties broken fully so the order (and
     // so the permutation stream) does not depend on the input order.
     let sorted = sorted_by_x(events);
-    let near = near_pairs(&sorted, options, t_cols + 1);
+    let near = near_pairs(&sorted, options);
     let time_lookup = time_band_lookup(t_edges);
     let days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
     let time_totals = time_band_totals(&days, t_edges);
@@ -299,32 +302,35 @@ fn check_edges(edges: &[f64]) -> Result<(), AnalyticsError> {
 }
 
 /// Pairs closer than the last distance edge, grouped by their first incident (in sweep
-/// order): the pairs of incident `i` are `starts[i]..starts[i + 1]`, each with its second
-/// incident and the offset of its distance band's row in the tally (`row · width`, row 0
-/// = closer than the first edge, row `b + 1` = finite band `b`).
+/// order): the pairs of incident `i` are `packed[starts[i]..starts[i + 1]]`, each one
+/// `u32` holding its distance band row in the top 8 bits (row 0 = closer than the first
+/// edge, row `b + 1` = finite band `b`) and its second incident in the low 24 bits.
+///
+/// One word per pair: each permutation streams through every near pair, so the bytes per
+/// pair set the speed (the row is needed only for the few pairs inside the time window).
 struct NearPairs {
     starts: Vec<usize>,
-    second: Vec<u32>,
-    row: Vec<u16>,
+    packed: Vec<u32>,
     /// Pairs per row.
     per_row: Vec<u64>,
 }
 
 impl NearPairs {
-    fn push(&mut self, j: usize, band: u8, width: usize) {
-        self.second.push(j as u32);
-        self.row.push((usize::from(band) * width) as u16);
+    fn push(&mut self, j: usize, band: u8) {
+        self.packed.push((u32::from(band) << 24) | j as u32);
         self.per_row[usize::from(band)] += 1;
     }
 }
 
-fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> NearPairs {
+/// The most incidents a test takes (second incidents are stored in 24 bits).
+pub const MAX_EVENTS: usize = 1 << 24;
+
+fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
     let edges = &options.distance_edges;
     let last = edges[edges.len() - 1];
     let mut out = NearPairs {
         starts: Vec::with_capacity(sorted.len() + 1),
-        second: Vec::new(),
-        row: Vec::new(),
+        packed: Vec::new(),
         per_row: vec![0; edges.len()],
     };
     // The sweep may stop once Δx alone reaches the last edge; the small margin keeps it
@@ -341,7 +347,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> Near
     match options.precision {
         Precision::F64 => {
             for i in 0..sorted.len() {
-                out.starts.push(out.second.len());
+                out.starts.push(out.packed.len());
                 let a = sorted[i];
                 for (j, b) in sorted.iter().enumerate().skip(i + 1) {
                     let dx = b.x - a.x;
@@ -354,7 +360,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> Near
                         Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
                     };
                     if let Some(band) = band_of(&|k| d < edges[k]) {
-                        out.push(j, band, width);
+                        out.push(j, band);
                     }
                 }
             }
@@ -365,7 +371,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> Near
             let ys: Vec<f32> = sorted.iter().map(|e| e.y as f32).collect();
             let reach32 = reach as f32;
             for i in 0..sorted.len() {
-                out.starts.push(out.second.len());
+                out.starts.push(out.packed.len());
                 for j in i + 1..sorted.len() {
                     let dx = xs[j] - xs[i];
                     if dx > reach32 {
@@ -377,13 +383,13 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions, width: usize) -> Near
                         Metric::Euclidean => (dx * dx + dy * dy).sqrt(),
                     };
                     if let Some(band) = band_of(&|k| d < edges32[k]) {
-                        out.push(j, band, width);
+                        out.push(j, band);
                     }
                 }
             }
         }
     }
-    out.starts.push(out.second.len());
+    out.starts.push(out.packed.len());
     out
 }
 
@@ -451,13 +457,14 @@ fn tally(
     let width = t_cols + 1;
     let mut counts = vec![0u64; d_rows * width];
     let cap = time_lookup.len() as u64;
-    for i in 0..near.starts.len().saturating_sub(1) {
+    for (i, bounds) in near.starts.windows(2).enumerate() {
         let di = i64::from(days[i]);
-        for k in near.starts[i]..near.starts[i + 1] {
-            let dj = i64::from(days[near.second[k] as usize]);
+        for &pair in &near.packed[bounds[0]..bounds[1]] {
+            let dj = i64::from(days[(pair & 0x00FF_FFFF) as usize]);
             let dt = (di - dj).unsigned_abs();
             if dt < cap {
-                counts[usize::from(near.row[k]) + usize::from(time_lookup[dt as usize])] += 1;
+                let row = (pair >> 24) as usize * width;
+                counts[row + usize::from(time_lookup[dt as usize])] += 1;
             }
         }
     }
@@ -778,7 +785,7 @@ mod props {
             };
             let sorted = sorted_by_x(&events);
             let (d_rows, t_cols) = (o.distance_edges.len(), o.time_edges.len());
-            let near = near_pairs(&sorted, &o, t_cols + 1);
+            let near = near_pairs(&sorted, &o);
             let lookup = time_band_lookup(&o.time_edges);
             let mut days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
             crate::rng::Rng::new(seed).shuffle(&mut days);
