@@ -17,6 +17,8 @@ pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
 pub mod lagesbild;
+pub mod mail;
+pub mod measures;
 pub mod lagesbild_pdf;
 pub mod pdf;
 pub mod periodic;

@@ -498,7 +498,7 @@ impl CostSek {
         let s = self.0.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push('\u{a0}');
             }
             out.push(c);

@@ -185,6 +185,7 @@ pub struct OutboxEmail {
 
 /// The store's side of measures and their e-mail.
 #[allow(async_fn_in_trait)]
+#[allow(clippy::too_many_arguments)] // update_measure: the parts of one transaction
 pub trait MeasureStore {
     /// Creates a measure with its links, co-owners, first history entries and
     /// e-mails, all in one transaction with the audit entry.
@@ -261,6 +262,7 @@ pub trait MeasureStore {
 
 macro_rules! impl_measure_store {
     ($store:ident, $db:ty, $skip_locked:expr) => {
+        #[allow(clippy::too_many_arguments)]
         mod measure_impl {
             use sqlx::Row as _;
             use trygg_domain::audit::AuditDraft;
@@ -779,6 +781,7 @@ use crate::Db;
 
 macro_rules! delegate_measures {
     ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+        #[allow(clippy::too_many_arguments)]
         impl MeasureStore for Db {
             $(
                 async fn $name(&self $(, $arg: $ty)*) -> $ret {

@@ -6,4 +6,6 @@ mod est_meeting;
 mod geography;
 mod incidents;
 mod lagesbild;
+mod measures;
 mod periodic;
+mod smtp_sink;
