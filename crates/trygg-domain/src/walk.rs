@@ -129,12 +129,12 @@ impl WalkStatus {
         }
     }
 
-    /// Field `status`; code `unknown_status`.
+    /// Field `status`; code `unknown_walk_status`.
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         Self::ALL
             .into_iter()
             .find(|x| x.code() == s.trim())
-            .ok_or(Invalid::new("status", "unknown_status"))
+            .ok_or(Invalid::new("status", "unknown_walk_status"))
     }
 }
 
@@ -287,7 +287,7 @@ impl Answer {
 
     /// From form fields: the answer code, a due date (`YYYY-MM-DD`, for `will_do`, not
     /// before `today`) and a reason (for `will_not_do`). Fields `answer`, `due`,
-    /// `reason`; codes `unknown_answer`, `required`, `invalid_date`, `date_in_past`,
+    /// `reason`; codes `unknown_answer`, `required`, `invalid_date`, `due_in_past`,
     /// `too_long`, `control_characters`.
     pub fn parse(code: &str, due: &str, reason: &str, today: Date) -> Result<Self, Invalid> {
         match code.trim() {
@@ -300,7 +300,7 @@ impl Answer {
                     .parse()
                     .map_err(|_| Invalid::new("due", "invalid_date"))?;
                 if due < today {
-                    return Err(Invalid::new("due", "date_in_past"));
+                    return Err(Invalid::new("due", "due_in_past"));
                 }
                 Ok(Self::WillDo { due })
             }
@@ -470,7 +470,7 @@ impl fmt::Display for IdempotencyKey {
 
 /// The local start of a walk, from a form's `datetime-local` value (`2026-11-26T18:00`,
 /// also with a space) in Swedish time. Field `starts_at`; codes `required`,
-/// `invalid_datetime`.
+/// `invalid_walk_start`.
 pub fn local_start(text: &str) -> Result<Instant, Invalid> {
     let t = text.trim();
     if t.is_empty() {
@@ -479,10 +479,10 @@ pub fn local_start(text: &str) -> Result<Instant, Invalid> {
     let dt: jiff::civil::DateTime = t
         .replacen(' ', "T", 1)
         .parse()
-        .map_err(|_| Invalid::new("starts_at", "invalid_datetime"))?;
+        .map_err(|_| Invalid::new("starts_at", "invalid_walk_start"))?;
     let zoned = dt
         .in_tz(STOCKHOLM)
-        .map_err(|_| Invalid::new("starts_at", "invalid_datetime"))?;
+        .map_err(|_| Invalid::new("starts_at", "invalid_walk_start"))?;
     Ok(Instant::from_timestamp(zoned.timestamp()))
 }
 
@@ -645,7 +645,7 @@ mod tests {
             Answer::parse("will_do", "2026-10-01", "", today)
                 .unwrap_err()
                 .code,
-            "date_in_past"
+            "due_in_past"
         );
         assert_eq!(
             Answer::parse("will_do", "1 dec", "", today)
@@ -745,7 +745,7 @@ mod tests {
         );
         assert_eq!(local_input(t), "2026-11-26T18:00");
         assert_eq!(local_date(t), date(2026, 11, 26));
-        assert_eq!(local_start("imorgon").unwrap_err().code, "invalid_datetime");
+        assert_eq!(local_start("imorgon").unwrap_err().code, "invalid_walk_start");
         assert_eq!(local_start("").unwrap_err().code, "required");
     }
 
