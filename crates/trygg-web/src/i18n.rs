@@ -73,6 +73,7 @@ impl Lang {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// Every key of the Swedish files exists in English and the reverse, file by file,
