@@ -201,6 +201,7 @@ impl Trygg {
             .load_demo_incidents(PARTNERS.iter().map(|(name, kind, _)| (*name, *kind)))
             .await?;
         tracing::info!(incidents, "demo incidents");
+        self.load_demo_walks().await?;
         Ok(incidents)
     }
 }

@@ -23,6 +23,7 @@ pub mod lagesbild_pdf;
 pub mod pdf;
 pub mod periodic;
 pub mod secret;
+pub mod walks;
 
 pub use actor::{Actor, Caller, RequestMeta};
 pub use clock::Clock;

@@ -9,3 +9,4 @@ mod lagesbild;
 mod measures;
 mod periodic;
 mod smtp_sink;
+mod walks;

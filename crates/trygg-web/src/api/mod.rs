@@ -9,6 +9,7 @@ pub mod health;
 pub mod incidents;
 pub mod lagesbild;
 pub mod me;
+pub mod walks;
 
 use axum::Json;
 use axum::response::IntoResponse;
@@ -56,7 +57,15 @@ pub struct ApiErrorBody {
         incidents::one,
         incidents::create,
         incidents::review,
-        lagesbild::picture
+        lagesbild::picture,
+        walks::list,
+        walks::one,
+        walks::create,
+        walks::observe,
+        walks::route,
+        walks::answer,
+        walks::published,
+        walks::published_one
     ),
     components(schemas(ApiError, ApiErrorBody))
 )]

@@ -10,7 +10,9 @@ pub mod login;
 pub mod periodic;
 pub mod report;
 pub mod review;
+pub mod public_walks;
 pub mod start;
+pub mod walks;
 
 use askama::Template;
 use axum::extract::FromRequest;
@@ -52,6 +54,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/rapportera", "nav-report", Action::FileReport),
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
+    ("/walks", "nav-walks", Action::AnswerWalkProposals),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
     (

@@ -10,3 +10,4 @@ mod lagesbild;
 mod login;
 mod periodic;
 mod shell;
+mod walks;
