@@ -103,7 +103,7 @@ test('a coordinator plans a walk', { timeout: STEP_TIMEOUT_MS }, step(async () =
   await navigation(page, () => page.click('form[action="/walks"] [type="submit"]'));
   walkPath = new URL(page.url()).pathname;
   assert.match(walkPath, /^\/walks\/\d+$/);
-  assert.ok(await page.getByText('Gångtunneln under leden').isVisible());
+  assert.ok(await page.getByRole('rowheader', { name: 'Gångtunneln under leden' }).isVisible());
   pagesToCheck.add(walkPath);
   await page.close();
 }));
