@@ -159,6 +159,7 @@ impl Trygg {
                         reporter_user_id: reporter,
                         submitted_at: submitted,
                         idempotency_key: None,
+                        api_token_id: None,
                         incidents,
                     },
                     audit,

@@ -1,6 +1,10 @@
 //! Exports of incidents: CSV for Swedish Excel and GeoJSON (RFC 7946). Both follow the
-//! caller's filter and the sharing rules (the same `Visibility` as every list), stream
-//! page by page instead of holding the selection in memory, and are audited.
+//! caller's filter and the sharing rules (the same `Visibility` as every list, with the
+//! same masking of free text), stream page by page instead of holding the selection in
+//! memory, and are audited once, with the filter and the count, before data leaves:
+//! an export whose audit entry cannot be written delivers nothing. The command line
+//! writes to a file; the web answers with a streamed body fed by
+//! [`IncidentExport::next_chunk`].
 
 use std::io::Write;
 
@@ -31,6 +35,13 @@ impl ExportFormat {
             _ => Err(trygg_domain::Invalid::new("format", "unknown_format").into()),
         }
     }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::GeoJson => "geojson",
+        }
+    }
 }
 
 const CSV_HEADER: [&str; 14] = [
@@ -50,63 +61,124 @@ const CSV_HEADER: [&str; 14] = [
     "delning",
 ];
 
+/// The writer of one format, writing into a buffer that is emptied after each page.
+enum Writer {
+    Csv(CsvExport<Vec<u8>>),
+    GeoJson(GeoJsonExport<Vec<u8>>),
+}
+
+/// An export under way: the selection is read a page at a time (keyset paging by id)
+/// and each page becomes one chunk of output, so neither the rows nor the file are
+/// ever held whole. Made by [`Trygg::start_export`]; the audit entry is written
+/// before the first chunk leaves.
+pub struct IncidentExport {
+    trygg: Trygg,
+    caller: Caller,
+    page: IncidentFilter,
+    /// The first page, read when the export started (to count and audit it).
+    first: Option<Vec<IncidentRow>>,
+    writer: Option<Writer>,
+    total: i64,
+    written: u64,
+}
+
+impl std::fmt::Debug for IncidentExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncidentExport")
+            .field("total", &self.total)
+            .field("written", &self.written)
+            .finish()
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Internal(format!("export write failed: {e}"))
+}
+
+impl IncidentExport {
+    /// How many incidents the selection held when the export started.
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// How many incidents have been written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// The next chunk of the file, or `None` when it is complete.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(None);
+        };
+        let rows = match self.first.take() {
+            Some(rows) => rows,
+            None => self.trygg.incidents(&self.caller, &self.page).await?.0,
+        };
+        let last_page = (rows.len() as i64) < MAX_PAGE;
+        if let Some(last) = rows.last() {
+            self.page.after_id = Some(last.id);
+        }
+        for r in &rows {
+            match &mut writer {
+                Writer::Csv(w) => w
+                    .row(&csv_cells(r).iter().map(String::as_str).collect::<Vec<_>>())
+                    .map_err(io)?,
+                Writer::GeoJson(w) => {
+                    if let Some((lat, lon)) = r.position
+                        && let Ok(p) = Wgs84::new(lat, lon)
+                    {
+                        w.feature(&geojson_feature(r.id.0, p, properties(r)))
+                            .map_err(io)?;
+                    }
+                }
+            }
+            self.written += 1;
+        }
+        if last_page {
+            return Ok(Some(match writer {
+                Writer::Csv(w) => w.finish().map_err(io)?,
+                Writer::GeoJson(w) => w.finish().map_err(io)?,
+            }));
+        }
+        let chunk = match &mut writer {
+            Writer::Csv(w) => std::mem::take(w.get_mut()),
+            Writer::GeoJson(w) => std::mem::take(w.get_mut()),
+        };
+        self.writer = Some(writer);
+        Ok(Some(chunk))
+    }
+}
+
 impl Trygg {
-    /// Writes every incident of the selection the caller may see; returns how many.
-    pub async fn export_incidents(
+    /// Starts an export of the selection the caller may see: checks access, reads the
+    /// first page (which also counts the selection) and writes the audit entry with the
+    /// filter and the count, before any data leaves. The rows come as
+    /// [`IncidentExport::next_chunk`] is called.
+    pub async fn start_export(
         &self,
         caller: &Caller,
         meta: &RequestMeta,
         filter: &IncidentFilter,
         format: ExportFormat,
-        out: impl Write,
-    ) -> Result<u64> {
+    ) -> Result<IncidentExport> {
         caller.require(Action::ExportIncidents)?;
-        let io = |e: std::io::Error| Error::Internal(format!("export write failed: {e}"));
-        let mut page = IncidentFilter {
+        let page = IncidentFilter {
             order: IncidentOrder::IdAscending,
             limit: MAX_PAGE,
             offset: 0,
             after_id: None,
             ..filter.clone()
         };
-        let mut count = 0u64;
-        let mut csv = None;
-        let mut geo = None;
-        match format {
+        let (first, total) = self.incidents(caller, &page).await?;
+        let writer = match format {
             ExportFormat::Csv => {
-                let mut w = CsvExport::new(out);
+                let mut w = CsvExport::new(Vec::new());
                 w.row(&CSV_HEADER).map_err(io)?;
-                csv = Some(w);
+                Writer::Csv(w)
             }
-            ExportFormat::GeoJson => geo = Some(GeoJsonExport::new(out)),
-        }
-        loop {
-            let (rows, _) = self.incidents(caller, &page).await?;
-            let Some(last) = rows.last() else { break };
-            page.after_id = Some(last.id);
-            for r in &rows {
-                if let Some(w) = csv.as_mut() {
-                    w.row(&csv_cells(r).iter().map(String::as_str).collect::<Vec<_>>())
-                        .map_err(io)?;
-                }
-                if let (Some(w), Some((lat, lon))) = (geo.as_mut(), r.position)
-                    && let Ok(p) = Wgs84::new(lat, lon)
-                {
-                    w.feature(&geojson_feature(r.id.0, p, properties(r)))
-                        .map_err(io)?;
-                }
-                count += 1;
-            }
-            if (rows.len() as i64) < MAX_PAGE {
-                break;
-            }
-        }
-        if let Some(w) = csv {
-            w.finish().map_err(io)?;
-        }
-        if let Some(w) = geo {
-            w.finish().map_err(io)?;
-        }
+            ExportFormat::GeoJson => Writer::GeoJson(GeoJsonExport::new(Vec::new())),
+        };
         let audit = draft(
             caller,
             meta,
@@ -114,12 +186,41 @@ impl Trygg {
             "incidents_exported",
             "export",
             None,
-            json!({ "format": if format == ExportFormat::Csv { "csv" } else { "geojson" }, "incidents": count,
-                    "from": filter.from.map(|t| t.rfc3339()), "to": filter.to.map(|t| t.rfc3339()),
-                    "area": filter.area.map(|a| a.0), "category": filter.category_code }),
+            json!({ "format": format.code(), "incidents": total,
+                    "filter": {
+                        "from": filter.from.map(|t| t.rfc3339()), "to": filter.to.map(|t| t.rfc3339()),
+                        "area": filter.area.map(|a| a.0), "place": filter.place.map(|p| p.0),
+                        "category": filter.category_code, "organisation": filter.organisation.map(|o| o.0),
+                        "status": filter.status, "text": filter.text.is_some(),
+                    } }),
         );
         self.db.append_audit(audit).await?;
-        Ok(count)
+        Ok(IncidentExport {
+            trygg: self.clone(),
+            caller: caller.clone(),
+            page,
+            first: Some(first),
+            writer: Some(writer),
+            total,
+            written: 0,
+        })
+    }
+
+    /// Writes every incident of the selection the caller may see; returns how many.
+    pub async fn export_incidents(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        filter: &IncidentFilter,
+        format: ExportFormat,
+        mut out: impl Write,
+    ) -> Result<u64> {
+        let mut export = self.start_export(caller, meta, filter, format).await?;
+        while let Some(chunk) = export.next_chunk().await? {
+            out.write_all(&chunk).map_err(io)?;
+        }
+        out.flush().map_err(io)?;
+        Ok(export.written())
     }
 }
 

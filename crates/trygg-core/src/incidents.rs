@@ -166,13 +166,13 @@ impl Trygg {
         match caller {
             Caller::System => v.all = true,
             Caller::Anonymous => return Err(Error::Unauthenticated),
-            Caller::User(a) => {
+            Caller::User(_) | Caller::Integration(_) => {
                 match own {
                     Grant::Any => v.all = true,
                     Grant::OwnOrganisation | Grant::OwnUnit => {
-                        v.organisation = Some(a.organisation.id)
+                        v.organisation = caller.organisation_id()
                     }
-                    Grant::OwnRecords => v.reporter = Some(a.user.id),
+                    Grant::OwnRecords => v.reporter = caller.user_id(),
                     Grant::Deny => {}
                 }
                 if shared != Grant::Deny {
@@ -192,15 +192,18 @@ impl Trygg {
         match caller {
             Caller::System => true,
             Caller::Anonymous => false,
-            Caller::User(a) => match caller
+            Caller::User(_) | Caller::Integration(_) => match caller
                 .require(Action::ReadOwnIncidents)
                 .unwrap_or(Grant::Deny)
             {
                 Grant::Any => true,
                 Grant::OwnOrganisation | Grant::OwnUnit => {
-                    row.organisation_id == a.organisation.id || row.sharing == "partners"
+                    Some(row.organisation_id) == caller.organisation_id()
+                        || row.sharing == "partners"
                 }
-                Grant::OwnRecords => row.reporter_user_id == Some(a.user.id),
+                Grant::OwnRecords => {
+                    row.reporter_user_id.is_some() && row.reporter_user_id == caller.user_id()
+                }
                 Grant::Deny => false,
             },
         }
@@ -224,7 +227,9 @@ impl Trygg {
         idempotency_key: Option<String>,
     ) -> std::result::Result<Filed, ReportError> {
         caller.require(Action::FileReport)?;
-        let actor = caller.actor().ok_or(Error::Forbidden)?;
+        // A person files for their organisation; an integration for its token's.
+        let organisation = caller.organisation_id().ok_or(Error::Forbidden)?;
+        let reporter = caller.user_id();
         if incidents.is_empty() {
             return Err(ReportError::Invalid(vec![IncidentError {
                 index: 0,
@@ -245,12 +250,17 @@ impl Trygg {
         let mut found = Vec::new();
         for (index, input) in incidents.iter().enumerate() {
             match self
-                .prepare(&list, &rows, &areas, input, actor.organisation.id, now)
+                .prepare(&list, &rows, &areas, input, organisation, now)
                 .await
             {
                 Ok((new, counts)) => {
                     prepared.push(NewIncident {
-                        reporter_user_id: Some(actor.user.id),
+                        reporter_user_id: reporter,
+                        source: if caller.api_token().is_some() {
+                            "api"
+                        } else {
+                            new.source
+                        },
                         ..new
                     });
                     found.push(counts);
@@ -281,10 +291,11 @@ impl Trygg {
             json!({ "incidents": prepared.len(), "personal_data_found": counts }),
         );
         let report = NewReport {
-            organisation_id: actor.organisation.id,
-            reporter_user_id: Some(actor.user.id),
+            organisation_id: organisation,
+            reporter_user_id: reporter,
             submitted_at: now,
             idempotency_key: key,
+            api_token_id: caller.api_token().map(|t| t.id),
             incidents: prepared,
         };
         let (id, new) = self

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod categories;
@@ -25,7 +26,7 @@ pub mod periodic;
 pub mod secret;
 pub mod walks;
 
-pub use actor::{Actor, Caller, RequestMeta};
+pub use actor::{Actor, Caller, Integration, RequestMeta};
 pub use clock::Clock;
 pub use error::Error;
 

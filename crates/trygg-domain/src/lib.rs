@@ -4,6 +4,7 @@
 //! boundary (`parse` constructors) so the rest of the system can trust them.
 
 pub mod account;
+pub mod api_token;
 pub mod area;
 pub mod audit;
 pub mod geo;

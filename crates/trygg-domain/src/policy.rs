@@ -64,6 +64,8 @@ pub enum Action {
     PlanWalks,
     /// Answer safety-walk proposals routed to one's unit.
     AnswerWalkProposals,
+    /// Create, list and revoke organisations' API tokens for integrations.
+    ManageApiTokens,
 }
 
 /// How far a permission reaches.
@@ -130,7 +132,28 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
         Action::AnswerWalkProposals,
         [Deny, Any, Deny, Deny, Unit, Deny],
     ),
+    // A token is an account for a machine; accounts are the admin's (ACCESS.md).
+    (Action::ManageApiTokens, [Any, Deny, Deny, Deny, Deny, Deny]),
 ];
+
+/// The most an integration (an API token of an organisation) may ever be granted,
+/// whatever its scopes: what a partner's own staff together may do with incidents,
+/// bounded to its organisation, and nothing else. Anything not listed is denied.
+pub const INTEGRATION_CEILING: &[(Action, Grant)] = &[
+    (Action::ReadGeography, Any),
+    (Action::ReadOwnIncidents, Org),
+    (Action::ReadSharedIncidents, Any),
+    (Action::FileReport, Org),
+    (Action::ExportIncidents, Any),
+];
+
+/// The ceiling of [`INTEGRATION_CEILING`] for one action.
+pub fn integration_ceiling(action: Action) -> Grant {
+    INTEGRATION_CEILING
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or(Deny, |(_, g)| *g)
+}
 
 /// What one role is granted for one action; `Deny` unless the table says otherwise.
 pub fn grant(role: Role, action: Action) -> Grant {
@@ -192,6 +215,7 @@ mod tests {
         read_published            A     A          A          A         A           A
         plan_walks                -     A          -          -         -           -
         answer_walk_proposals     -     A          -          -         U           -
+        manage_api_tokens         A     -          -          -         -           -
     ";
 
     fn action_code(a: Action) -> String {
@@ -264,6 +288,31 @@ mod tests {
             for r in Role::ALL {
                 assert!(best_grant(&[r, Role::Lasare], *action) >= grant(r, *action));
             }
+        }
+    }
+
+    #[test]
+    fn an_integration_never_gets_more_than_partner_staff() {
+        // No role-less power: each ceiling is within what some non-admin role of a
+        // partner organisation holds, and never reaches other organisations' own data.
+        for (action, ceiling) in INTEGRATION_CEILING {
+            let staff = [Role::Analytiker, Role::Rapportor, Role::Handlaggare]
+                .iter()
+                .map(|r| grant(*r, *action))
+                .max()
+                .unwrap();
+            assert!(*ceiling <= staff, "{action:?}");
+        }
+        assert_eq!(integration_ceiling(Action::ReadOwnIncidents), Org);
+        assert_eq!(integration_ceiling(Action::FileReport), Org);
+        for a in [
+            Action::ReviewIncidents,
+            Action::ManageApiTokens,
+            Action::ManageUsers,
+            Action::VerifyAudit,
+            Action::ViewStartPage,
+        ] {
+            assert_eq!(integration_ceiling(a), Deny, "{a:?}");
         }
     }
 

@@ -75,6 +75,8 @@ pub struct NewReport {
     pub reporter_user_id: Option<UserId>,
     pub submitted_at: Instant,
     pub idempotency_key: Option<String>,
+    /// The API token an integration filed it with; its idempotency keys are its own.
+    pub api_token_id: Option<trygg_domain::api_token::ApiTokenId>,
     pub incidents: Vec<NewIncident>,
 }
 
@@ -615,9 +617,16 @@ macro_rules! impl_incident_store {
 
                 async fn submit_report(&self, report: &NewReport, audit: AuditDraft) -> Result<(ReportId, bool)> {
                     let mut tx = self.begin_write().await?;
-                    if let (Some(key), Some(reporter)) = (&report.idempotency_key, report.reporter_user_id) {
-                        let seen = sqlx::query("SELECT id FROM reports WHERE reporter_user_id = $1 AND idempotency_key = $2")
-                            .bind(reporter.0)
+                    // A person's keys are theirs; an integration's are its token's.
+                    let owner = match (report.reporter_user_id, report.api_token_id) {
+                        (Some(u), _) => Some(("reporter_user_id", u.0)),
+                        (None, Some(t)) => Some(("api_token_id", t.0)),
+                        (None, None) => None,
+                    };
+                    if let (Some(key), Some((column, owner))) = (&report.idempotency_key, owner) {
+                        let sql = format!("SELECT id FROM reports WHERE {column} = $1 AND idempotency_key = $2");
+                        let seen = sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(owner)
                             .bind(key)
                             .fetch_optional(&mut *tx)
                             .await?;
@@ -626,12 +635,13 @@ macro_rules! impl_incident_store {
                         }
                     }
                     let id: i64 = sqlx::query(
-                        "INSERT INTO reports (organisation_id, reporter_user_id, submitted_at, idempotency_key) VALUES ($1, $2, $3, $4) RETURNING id",
+                        "INSERT INTO reports (organisation_id, reporter_user_id, submitted_at, idempotency_key, api_token_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
                     .bind(report.organisation_id.0)
                     .bind(report.reporter_user_id.map(|u| u.0))
                     .bind(report.submitted_at.0)
                     .bind(&report.idempotency_key)
+                    .bind(report.api_token_id.map(|t| t.0))
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|e| StoreError::unique(e, "reports_idempotency_key"))?

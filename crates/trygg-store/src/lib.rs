@@ -6,6 +6,7 @@
 //! change and writes the audit entry in the same transaction, so a change without its
 //! audit entry (or the reverse) cannot be committed.
 
+pub mod api_token;
 mod error;
 pub mod est_meeting;
 pub mod incident;
@@ -19,6 +20,7 @@ mod sqlite;
 pub mod testing;
 pub mod walk;
 
+pub use api_token::ApiTokenStore;
 pub use error::StoreError;
 pub use est_meeting::EstMeetingStore;
 pub use incident::IncidentStore;

@@ -65,6 +65,7 @@ async fn reserve_incident_ids(
 const PLACEHOLDER: char = '$';
 
 crate::incident::impl_incident_store!(PgStore, sqlx::Postgres);
+crate::api_token::impl_api_token_store!(PgStore, sqlx::Postgres);
 crate::est_meeting::impl_est_meeting_store!(PgStore, sqlx::Postgres);
 crate::lagesbild::impl_lagesbild_store!(PgStore, sqlx::Postgres);
 // Two senders never claim the same outbox row: the second skips rows the first locked.

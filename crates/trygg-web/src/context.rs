@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tracing::Instrument;
-use trygg_core::{Actor, Caller, Error, RequestMeta};
+use trygg_core::{Actor, Caller, Error, Integration, RequestMeta};
 
 use crate::error::{ErrorInfo, plain};
 use crate::i18n::Lang;
@@ -28,6 +28,9 @@ pub struct Ctx {
     pub request_id: String,
     pub lang: Lang,
     pub actor: Option<Actor>,
+    /// An integration, when an API request came with a valid `Authorization: Bearer`
+    /// token (then `actor` is `None`: cookies are not looked at).
+    pub integration: Option<Integration>,
     pub ip: String,
     /// Path and query, for `next=` after login.
     pub path: String,
@@ -45,9 +48,10 @@ impl Ctx {
     }
 
     pub fn caller(&self) -> Caller {
-        match &self.actor {
-            Some(a) => Caller::User(Box::new(a.clone())),
-            None => Caller::Anonymous,
+        match (&self.actor, &self.integration) {
+            (Some(a), _) => Caller::User(Box::new(a.clone())),
+            (None, Some(i)) => Caller::Integration(Box::new(i.clone())),
+            (None, None) => Caller::Anonymous,
         }
     }
 
@@ -169,7 +173,52 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         .unwrap_or_default();
 
     let span = tracing::info_span!("request", id = %request_id, %method, path = %req.uri().path());
-    let actor = match cookie(req.headers(), session_cookie(secure)) {
+    // An API request with a bearer token is an integration's: the token alone decides,
+    // and a bad one is refused here, before any handler, with a stable code.
+    let bearer = if is_api { bearer_token(req.headers()) } else { None };
+    let integration = match &bearer {
+        Some(token) => match state
+            .trygg
+            .authenticate_api_token(token)
+            .instrument(span.clone())
+            .await
+        {
+            Ok(i) => Some(i),
+            Err(e) => {
+                let _g = span.enter();
+                if !matches!(e, Error::Unauthenticated) {
+                    tracing::error!(error = ?e, "api token lookup failed");
+                }
+                let mut res = plain(StatusCode::UNAUTHORIZED, "invalid_token");
+                if let Some(info) = res.extensions().get::<ErrorInfo>().cloned() {
+                    let ctx = Ctx {
+                        request_id: request_id.clone(),
+                        lang,
+                        actor: None,
+                        integration: None,
+                        ip,
+                        path,
+                        csrf: String::new(),
+                        cookie_secure: secure,
+                    };
+                    res = render_error(&ctx, StatusCode::UNAUTHORIZED, &info, true);
+                }
+                let headers = res.headers_mut();
+                security_headers(headers, &state.config, true);
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+                if let Ok(v) = HeaderValue::from_str(&request_id) {
+                    headers.insert("x-request-id", v);
+                }
+                return res;
+            }
+        },
+        None => None,
+    };
+    let session = cookie(req.headers(), session_cookie(secure)).filter(|_| bearer.is_none());
+    let actor = match session {
         Some(token) => match state
             .trygg
             .authenticate(&token)
@@ -198,6 +247,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         request_id: request_id.clone(),
         lang,
         actor,
+        integration,
         ip,
         path,
         csrf: csrf.clone(),
@@ -230,6 +280,15 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         "request"
     );
     res
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(h: &HeaderMap) -> Option<String> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn is_api(path: &str) -> bool {
@@ -312,20 +371,28 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     match rule.access {
         Access::Public => {}
-        Access::Signed(action) => match &ctx.actor {
-            None if is_api(req.uri().path()) => {
+        // `Caller::require` decides for people and integrations alike.
+        Access::Signed(action) => match ctx.caller().require(action) {
+            Ok(_) => {}
+            Err(Error::Unauthenticated) if is_api(req.uri().path()) => {
                 return plain(StatusCode::UNAUTHORIZED, "unauthenticated");
             }
-            None => {
+            Err(Error::Unauthenticated) => {
                 let next_path =
                     form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
                 return Redirect::to(&format!("/login?next={next_path}")).into_response();
             }
-            Some(a) if !a.allows(action) => return plain(StatusCode::FORBIDDEN, "forbidden"),
-            Some(_) => {}
+            Err(_) if ctx.integration.is_some() => {
+                return plain(StatusCode::FORBIDDEN, "insufficient_scope");
+            }
+            Err(_) => return plain(StatusCode::FORBIDDEN, "forbidden"),
         },
     }
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // A bearer request carries no cookie the browser could have sent on its own, so
+    // cross-site request forgery does not apply to it.
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || ctx.integration.is_some()
+    {
         return next.run(req).await;
     }
     if !same_origin(req.headers(), &state.config) {
@@ -336,6 +403,23 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // Uploads stream to their handler instead of being read here: the header token is
+    // checked now, or else `pages::photos::Upload` checks the form's first field before
+    // it reads anything else. Routes not built for uploads refuse them.
+    if crate::pages::photos::is_multipart(req.headers()) {
+        if !crate::pages::photos::UPLOAD_ROUTES.contains(&rule.path) {
+            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+        }
+        let verified = match &header_token {
+            Some(t) if trygg_core::secret::same(t, &ctx.csrf) => true,
+            Some(_) => return plain(StatusCode::FORBIDDEN, "csrf_failed"),
+            None => false,
+        };
+        let mut req = req;
+        req.extensions_mut()
+            .insert(crate::pages::photos::CsrfChecked(verified));
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(b) => b,

@@ -116,6 +116,24 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/admin/api-tokens",
+            Signed(Action::ManageApiTokens),
+            get(pages::api_tokens::list),
+        ),
+        r(
+            Method::POST,
+            "/admin/api-tokens",
+            Signed(Action::ManageApiTokens),
+            post(pages::api_tokens::create),
+        ),
+        r(
+            Method::POST,
+            "/admin/api-tokens/{id}/revoke",
+            Signed(Action::ManageApiTokens),
+            post(pages::api_tokens::revoke),
+        ),
+        r(
+            Method::GET,
             "/admin/users",
             Signed(Action::ReadDirectory),
             get(pages::admin::users),
@@ -245,6 +263,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/incidenter",
             Signed(Action::ReadOwnIncidents),
             get(pages::incidents::list),
+        ),
+        r(
+            Method::GET,
+            "/incidenter/export.csv",
+            Signed(Action::ExportIncidents),
+            get(pages::exports::csv),
+        ),
+        r(
+            Method::GET,
+            "/incidenter/export.geojson",
+            Signed(Action::ExportIncidents),
+            get(pages::exports::geojson),
         ),
         r(
             Method::GET,
@@ -551,6 +581,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/api/v1/incidents.geojson",
             Signed(Action::ReadOwnIncidents),
             get(api::incidents::geojson),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/incidents/export.csv",
+            Signed(Action::ExportIncidents),
+            get(api::exports::csv),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/incidents/export.geojson",
+            Signed(Action::ExportIncidents),
+            get(api::exports::geojson),
         ),
         r(
             Method::GET,

@@ -4,6 +4,7 @@ mod analyze;
 mod config;
 mod geography;
 mod incidents;
+mod tokens;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -79,6 +80,9 @@ enum Command {
     /// Export data (incidents as CSV or GeoJSON).
     #[command(subcommand)]
     Export(incidents::ExportCommand),
+    /// Organisations' API tokens for integrations: create, list, revoke.
+    #[command(subcommand)]
+    Token(tokens::TokenCommand),
     /// Statistics on CSV files without a database (Gi* hot spots, Knox near repeats).
     #[command(subcommand)]
     Analyze(analyze::AnalyzeCommand),
@@ -239,6 +243,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(command) => geography::import(&trygg, command).await?,
         Command::Areas(command) => geography::areas(&trygg, command).await?,
         Command::Export(command) => incidents::export(&trygg, command).await?,
+        Command::Token(command) => tokens::token(&trygg, command).await?,
         Command::Config(_) | Command::Openapi | Command::Analyze(_) => ExitCode::SUCCESS,
     };
     trygg.db.close().await;

@@ -64,6 +64,12 @@ impl<W: Write> CsvExport<W> {
         self.out.write_all(&self.line)
     }
 
+    /// The writer, e.g. to take what a page of rows wrote into a `Vec<u8>` and send it
+    /// on as one chunk of a streamed response.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Writes the BOM if no row was written (so even an empty export opens as UTF-8),
     /// flushes, and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {

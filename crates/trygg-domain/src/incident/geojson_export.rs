@@ -62,6 +62,12 @@ impl<W: Write> GeoJsonExport<W> {
         Ok(())
     }
 
+    /// The writer, e.g. to take what a page of rows wrote into a `Vec<u8>` and send it
+    /// on as one chunk of a streamed response.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Closes the collection, flushes, and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         if self.features == 0 {

@@ -3,7 +3,9 @@
 //! `openapi.json` (a test keeps the three identical). Errors are
 //! `{"error": {"code", "message", "request_id"}}` with stable codes.
 
+pub mod auth;
 pub mod directory;
+pub mod exports;
 pub mod geography;
 pub mod health;
 pub mod incidents;
@@ -15,6 +17,8 @@ use axum::Json;
 use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
+
+use auth::SecuritySchemes;
 
 /// The error body of every failed API call.
 #[derive(Serialize, ToSchema)]
@@ -36,7 +40,7 @@ pub struct ApiErrorBody {
 #[openapi(
     info(
         title = "Trygg API",
-        description = "Trygg: municipal safety and crime-prevention work. Sign in through /login; the API uses the same session cookie. Requests that change data need the X-CSRF-Token header.",
+        description = "Trygg: municipal safety and crime-prevention work. People sign in through /login and the API uses the same session cookie; requests that change data need the X-CSRF-Token header. Integrations use an organisation's API token instead (`Authorization: Bearer trygg_…`, no CSRF header), with only the scopes each operation lists.",
         license(name = "EUPL-1.2"),
         version = "1"
     ),
@@ -57,6 +61,8 @@ pub struct ApiErrorBody {
         incidents::one,
         incidents::create,
         incidents::review,
+        exports::csv,
+        exports::geojson,
         lagesbild::picture,
         walks::list,
         walks::one,
@@ -67,6 +73,7 @@ pub struct ApiErrorBody {
         walks::published,
         walks::published_one
     ),
+    modifiers(&SecuritySchemes),
     components(schemas(ApiError, ApiErrorBody))
 )]
 pub struct ApiDoc;

@@ -604,6 +604,9 @@ struct ListPage {
     geojson_url: String,
     map: MapConfig,
     can_report: bool,
+    /// The selection's query for the export links; `None` without the right to export
+    /// or while the filter has errors.
+    export_query: Option<String>,
 }
 
 pub async fn list(
@@ -719,6 +722,8 @@ pub async fn list(
         pagination,
         map: MapConfig::new(&state, lang),
         can_report: can(&ctx, Action::FileReport),
+        export_query: (errors.is_empty() && can(&ctx, Action::ExportIncidents))
+            .then(|| super::exports::list_query(&selection)),
         selection,
     };
     Ok((status, render(&page)).into_response())

@@ -2,7 +2,9 @@
 //! (language, signed-in user, navigation, CSRF token) that the layout uses.
 
 pub mod admin;
+pub mod api_tokens;
 pub mod categories;
+pub mod exports;
 pub mod geography;
 pub mod incidents;
 pub mod lagesbild;
@@ -67,6 +69,11 @@ const NAV: &[(&str, &str, Action)] = &[
         "/admin/categories",
         "nav-categories",
         Action::ManageCategories,
+    ),
+    (
+        "/admin/api-tokens",
+        "nav-api-tokens",
+        Action::ManageApiTokens,
     ),
 ];
 

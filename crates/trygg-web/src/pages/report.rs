@@ -572,8 +572,24 @@ pub async fn report_incidents(
     caller: &Caller,
     report: ReportId,
 ) -> Result<Vec<IncidentRow>, crate::WebError> {
-    let Some(actor) = caller.actor() else {
-        return Ok(Vec::new());
+    // A person finds the report among their own; an integration (API token) among its
+    // organisation's, if its scopes let it read them at all.
+    let who = match (caller.actor(), caller.organisation_id()) {
+        (Some(a), _) => IncidentFilter {
+            reporter: Some(a.user.id),
+            ..Default::default()
+        },
+        (None, Some(org))
+            if caller
+                .require(trygg_domain::policy::Action::ReadOwnIncidents)
+                .is_ok() =>
+        {
+            IncidentFilter {
+                organisation: Some(org),
+                ..Default::default()
+            }
+        }
+        _ => return Ok(Vec::new()),
     };
     // The store has no filter by report; the reporter's own incidents are read a page
     // at a time (newest first), which for a report just filed is the first page.
@@ -582,11 +598,10 @@ pub async fn report_incidents(
     let mut found = Vec::new();
     for page in 0..MAX_PAGES {
         let filter = IncidentFilter {
-            reporter: Some(actor.user.id),
             order: IncidentOrder::NewestFirst,
             limit: PAGE,
             offset: page * PAGE,
-            ..Default::default()
+            ..who.clone()
         };
         let (rows, total) = state.trygg.incidents(caller, &filter).await?;
         let n = rows.len() as i64;

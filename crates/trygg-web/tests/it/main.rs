@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod api_tokens;
 mod categories;
+mod exports;
 mod harness;
 mod incidents;
 mod lagesbild;
