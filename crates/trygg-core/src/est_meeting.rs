@@ -357,6 +357,32 @@ impl Trygg {
         Ok(())
     }
 
+    /// The choices of the meeting's forms: organisations and places as (id, name), by
+    /// name. Only for those who record the meeting.
+    pub async fn est_meeting_choices(
+        &self,
+        caller: &Caller,
+    ) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>)> {
+        caller.require(Action::PublishLagesbild)?;
+        let mut organisations: Vec<(i64, String)> = self
+            .db
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id.0, o.name))
+            .collect();
+        organisations.sort_by(|a, b| trygg_domain::geo::swedish_cmp(&a.1, &b.1));
+        let mut places: Vec<(i64, String)> = self
+            .db
+            .places()
+            .await?
+            .into_iter()
+            .map(|p| (p.id.0, p.name))
+            .collect();
+        places.sort_by(|a, b| trygg_domain::geo::swedish_cmp(&a.1, &b.1));
+        Ok((organisations, places))
+    }
+
     /// Publishes the picture of `area` in `week`: computes it now, freezes it with the
     /// meeting, hashes and stores it as the next version. Returns the publication's id.
     pub async fn publish_lagesbild(
