@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api_tokens;
 pub mod categories;
+pub mod est_meeting;
 pub mod exports;
 pub mod geography;
 pub mod incidents;
@@ -59,6 +60,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/walks", "nav-walks", Action::AnswerWalkProposals),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
+    (
+        "/lagesbild/publicerade",
+        "nav-published-lagesbild",
+        Action::ReadPublishedLagesbild,
+    ),
     (
         "/admin/organisations",
         "nav-organisations",

@@ -5,6 +5,7 @@
 mod access;
 mod api_tokens;
 mod categories;
+mod est_meeting;
 mod exports;
 mod harness;
 mod incidents;
