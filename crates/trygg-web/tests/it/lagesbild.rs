@@ -85,7 +85,7 @@ on_both_backends!(
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let t = text(&r.body);
         assert!(t.contains("Veckans lägesbild"), "{t}");
-        assert!(t.contains("Linköping, vecka 1 2027"), "{t}");
+        assert!(t.contains("Linköpings kommun, vecka 1 2027"), "{t}");
         assert!(t.contains("2027-01-04 – 2027-01-10 (168 timmar)"), "{t}");
         for heading in [
             "Veckan i siffror",
