@@ -3,8 +3,8 @@
 
 use trygg_domain::account::Role;
 use trygg_domain::api_token::ApiScopes;
-use trygg_domain::id::{OrganisationId, UserId};
 use trygg_domain::audit::AuditDraft;
+use trygg_domain::id::{OrganisationId, UserId};
 use trygg_domain::policy::{self, Action, Grant};
 use trygg_domain::time::Instant;
 use trygg_store::api_token::ApiTokenRow;

@@ -175,7 +175,11 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let span = tracing::info_span!("request", id = %request_id, %method, path = %req.uri().path());
     // An API request with a bearer token is an integration's: the token alone decides,
     // and a bad one is refused here, before any handler, with a stable code.
-    let bearer = if is_api { bearer_token(req.headers()) } else { None };
+    let bearer = if is_api {
+        bearer_token(req.headers())
+    } else {
+        None
+    };
     let integration = match &bearer {
         Some(token) => match state
             .trygg
