@@ -94,9 +94,7 @@ mod tests {
                 let src = std::fs::read_to_string(&path).unwrap();
                 keys.extend(
                     src.lines()
-                        .filter(|l| {
-                            !l.starts_with(' ') && !l.starts_with('#') && l.contains(" =")
-                        })
+                        .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
                         .filter_map(|l| l.split(" =").next())
                         .map(|k| format!("{file}: {}", k.trim())),
                 );
@@ -116,6 +114,35 @@ mod tests {
             Vec::<&String>::new(),
             "missing in Swedish"
         );
+    }
+
+    /// A key defined in two files of one language makes the loader panic at start-up,
+    /// so each key has exactly one home.
+    #[test]
+    fn no_key_is_defined_twice() {
+        for lang in ["sv", "en"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(lang);
+            let mut seen = std::collections::BTreeMap::<String, String>::new();
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|e| e != "ftl") {
+                    continue;
+                }
+                let file = path.file_name().unwrap().to_string_lossy().into_owned();
+                let src = std::fs::read_to_string(&path).unwrap();
+                for key in src
+                    .lines()
+                    .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
+                    .filter_map(|l| l.split(" =").next())
+                {
+                    if let Some(first) = seen.insert(key.trim().to_owned(), file.clone()) {
+                        panic!("{lang}: {} is defined in {first} and {file}", key.trim());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
