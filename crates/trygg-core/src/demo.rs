@@ -201,6 +201,8 @@ impl Trygg {
             .load_demo_incidents(PARTNERS.iter().map(|(name, kind, _)| (*name, *kind)))
             .await?;
         tracing::info!(incidents, "demo incidents");
+        let measures = self.load_demo_measures().await?;
+        tracing::info!(measures, "demo measures");
         self.load_demo_walks().await?;
         Ok(incidents)
     }

@@ -11,6 +11,7 @@ pub mod categories;
 pub mod clock;
 pub mod demo;
 mod demo_incidents;
+mod demo_measures;
 mod error;
 pub mod est_meeting;
 pub mod geography;

@@ -666,6 +666,36 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             Signed(Action::ReviewIncidents),
             post(api::incidents::review),
         ),
+        r(
+            Method::GET,
+            "/api/v1/measures",
+            Signed(Action::ReadMeasures),
+            get(api::measures::list),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/measures",
+            Signed(Action::ManageMeasures),
+            post(api::measures::create),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/measures/{id}",
+            Signed(Action::ReadMeasures),
+            get(api::measures::one),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/measures/{id}/transitions",
+            Signed(Action::ReadMeasures),
+            post(api::measures::transition),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/measures/{id}/comments",
+            Signed(Action::ReadMeasures),
+            post(api::measures::comment),
+        ),
     ]
 }
 

@@ -83,6 +83,48 @@ pub const OPTIONS: &[OptionDoc] = &[
         doc: "Attribution text the tile provider requires, e.g. \"© OpenStreetMap contributors\".",
     },
     OptionDoc {
+        key: "smtp.host",
+        sample: r#""smtp.linkoping.se""#,
+        env: "TRYGG_SMTP_HOST",
+        default: "(unset)",
+        doc: "The SMTP server e-mail notifications (measures assigned, answered, due soon, overdue)\nare sent through. Unset: notifications wait in the outbox and nothing is sent.",
+    },
+    OptionDoc {
+        key: "smtp.port",
+        sample: "587",
+        env: "TRYGG_SMTP_PORT",
+        default: "587 (465 with smtp.security = \"tls\", 25 with \"plain\")",
+        doc: "The SMTP server's port.",
+    },
+    OptionDoc {
+        key: "smtp.security",
+        sample: r#""starttls""#,
+        env: "TRYGG_SMTP_SECURITY",
+        default: "\"starttls\"",
+        doc: "`starttls` (required STARTTLS), `tls` (TLS from the start) or `plain` (only for a relay\non the same machine).",
+    },
+    OptionDoc {
+        key: "smtp.username",
+        sample: r#""trygg""#,
+        env: "TRYGG_SMTP_USERNAME",
+        default: "(unset: no login)",
+        doc: "The SMTP login, if the server wants one.",
+    },
+    OptionDoc {
+        key: "smtp.password",
+        sample: r#""…""#,
+        env: "TRYGG_SMTP_PASSWORD",
+        default: "(unset)",
+        doc: "The SMTP password; for container secrets prefer TRYGG_SMTP_PASSWORD_FILE.",
+    },
+    OptionDoc {
+        key: "smtp.from",
+        sample: r#""Trygg <trygg@linkoping.se>""#,
+        env: "TRYGG_SMTP_FROM",
+        default: "(required with smtp.host)",
+        doc: "The sender of notifications. Links in them use public_url (required with smtp.host).",
+    },
+    OptionDoc {
         key: "log_format",
         sample: r#""text""#,
         env: "TRYGG_LOG_FORMAT",
@@ -103,7 +145,31 @@ struct FileConfig {
     audit_key_file: Option<PathBuf>,
     audit_key: Option<String>,
     map: Option<MapFile>,
+    smtp: Option<SmtpFile>,
     log_format: Option<String>,
+}
+
+/// The `[smtp]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpFile {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+}
+
+/// Where notifications are sent; `None` in [`Config`] when no host is configured.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: trygg_core::mail::SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
 }
 
 /// The `[map]` table (or `map.tile_url = …` dotted keys).
@@ -126,6 +192,7 @@ pub struct Config {
     audit_key: Option<String>,
     pub map_tile_url: Option<String>,
     pub map_attribution: Option<String>,
+    pub smtp: Option<SmtpConfig>,
     pub log_json: bool,
 }
 
@@ -188,6 +255,7 @@ impl Config {
                 .or(f.map.as_ref().and_then(|m| m.tile_url.clone())),
             map_attribution: env("TRYGG_MAP_ATTRIBUTION")
                 .or(f.map.as_ref().and_then(|m| m.attribution.clone())),
+            smtp: smtp_config(f.smtp.unwrap_or_default())?,
             log_json: log_format == "json",
         })
     }
@@ -248,6 +316,47 @@ impl Config {
             .clone()
             .unwrap_or_else(|| self.default_key_file())
     }
+}
+
+fn smtp_config(f: SmtpFile) -> Result<Option<SmtpConfig>> {
+    use trygg_core::mail::SmtpSecurity;
+    let Some(host) = env("TRYGG_SMTP_HOST").or(f.host) else {
+        return Ok(None);
+    };
+    let security_text = env("TRYGG_SMTP_SECURITY")
+        .or(f.security)
+        .unwrap_or_else(|| "starttls".into());
+    let Some(security) = SmtpSecurity::parse(&security_text) else {
+        bail!("smtp.security must be `starttls`, `tls` or `plain`, not `{security_text}`");
+    };
+    let port = match env("TRYGG_SMTP_PORT") {
+        Some(p) => Some(p.trim().parse::<u16>().context("TRYGG_SMTP_PORT must be a port number")?),
+        None => f.port,
+    };
+    let password = match env("TRYGG_SMTP_PASSWORD_FILE") {
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {path}"))?
+                .trim()
+                .to_owned(),
+        ),
+        None => env("TRYGG_SMTP_PASSWORD").or(f.password),
+    };
+    let Some(from) = env("TRYGG_SMTP_FROM").or(f.from) else {
+        bail!("smtp.from is required when smtp.host is set");
+    };
+    Ok(Some(SmtpConfig {
+        host,
+        port: port.unwrap_or(match security {
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::Plain => 25,
+            SmtpSecurity::StartTls => 587,
+        }),
+        security,
+        username: env("TRYGG_SMTP_USERNAME").or(f.username),
+        password,
+        from,
+    }))
 }
 
 pub fn redact(url: &str) -> String {

@@ -358,6 +358,11 @@ async fn serve(trygg: Trygg, config: &Config) -> Result<ExitCode> {
         map_tile_url: config.map_tile_url.clone(),
         map_attribution: config.map_attribution.clone(),
     };
+    if let Some(smtp) = &config.smtp {
+        spawn_mail_sender(&trygg, smtp, config)?;
+    } else {
+        tracing::info!("no smtp.host: e-mail notifications stay in the outbox");
+    }
     let app = trygg_web::Application::bind(&config.listen, trygg, web)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -367,6 +372,30 @@ async fn serve(trygg: Trygg, config: &Config) -> Result<ExitCode> {
     tracing::info!(addr = %app.addr, database = %config.redacted_database_url(), "serving");
     app.run(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The e-mail sender of this instance: reminders and the outbox every 30 s. Every
+/// instance runs one; the outbox claims make each e-mail go out once.
+fn spawn_mail_sender(trygg: &Trygg, smtp: &config::SmtpConfig, config: &Config) -> Result<()> {
+    use trygg_core::mail::{MailSettings, Mailer};
+    let Some(public_url) = &config.public_url else {
+        anyhow::bail!("public_url is required with smtp.host: links in e-mails must be absolute");
+    };
+    let settings = MailSettings {
+        security: smtp.security,
+        username: smtp.username.clone(),
+        password: smtp.password.clone(),
+        ..MailSettings::new(&smtp.host, smtp.port, &smtp.from, public_url)
+    };
+    let mailer = Mailer::new(settings).map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    let worker = format!("{}-{}", std::process::id(), trygg_core::secret::random_token());
+    let trygg = trygg.clone();
+    tokio::spawn(async move {
+        trygg
+            .run_mail_sender(mailer, worker, std::time::Duration::from_secs(30), shutdown_signal())
+            .await;
+    });
+    Ok(())
 }
 
 async fn shutdown_signal() {

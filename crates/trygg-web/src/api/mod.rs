@@ -11,6 +11,7 @@ pub mod health;
 pub mod incidents;
 pub mod lagesbild;
 pub mod me;
+pub mod measures;
 pub mod walks;
 
 use axum::Json;
@@ -61,6 +62,11 @@ pub struct ApiErrorBody {
         incidents::one,
         incidents::create,
         incidents::review,
+        measures::list,
+        measures::create,
+        measures::one,
+        measures::transition,
+        measures::comment,
         exports::csv,
         exports::geojson,
         lagesbild::picture,

@@ -14,3 +14,4 @@ mod login;
 mod periodic;
 mod shell;
 mod walks;
+mod measures;
