@@ -1530,6 +1530,18 @@ struct DemoObs {
     proposals: &'static [(&'static str, DemoRoute, DemoAnswer)],
 }
 
+/// (title, district, local start, after dark, meeting point, route, status, observations)
+type DemoWalk<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    bool,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [DemoObs],
+);
+
 #[derive(Clone, Copy)]
 enum DemoRoute {
     /// (organisation, unit)
@@ -1582,7 +1594,7 @@ impl Trygg {
             let d = walk::local_date(now.minus_seconds(days_ago * day));
             format!("{d}T{hour}")
         };
-        let walks: [(&str, &str, String, bool, &str, &str, &str, &[DemoObs]); 3] = [
+        let walks: [DemoWalk<'_>; 3] = [
             (
                 "Trygghetsvandring i Skäggetorp",
                 "Skäggetorp",
