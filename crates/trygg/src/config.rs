@@ -330,7 +330,11 @@ fn smtp_config(f: SmtpFile) -> Result<Option<SmtpConfig>> {
         bail!("smtp.security must be `starttls`, `tls` or `plain`, not `{security_text}`");
     };
     let port = match env("TRYGG_SMTP_PORT") {
-        Some(p) => Some(p.trim().parse::<u16>().context("TRYGG_SMTP_PORT must be a port number")?),
+        Some(p) => Some(
+            p.trim()
+                .parse::<u16>()
+                .context("TRYGG_SMTP_PORT must be a port number")?,
+        ),
         None => f.port,
     };
     let password = match env("TRYGG_SMTP_PASSWORD_FILE") {
