@@ -388,11 +388,20 @@ fn spawn_mail_sender(trygg: &Trygg, smtp: &config::SmtpConfig, config: &Config) 
         ..MailSettings::new(&smtp.host, smtp.port, &smtp.from, public_url)
     };
     let mailer = Mailer::new(settings).map_err(|e| anyhow::anyhow!(describe(&e)))?;
-    let worker = format!("{}-{}", std::process::id(), trygg_core::secret::random_token());
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        trygg_core::secret::random_token()
+    );
     let trygg = trygg.clone();
     tokio::spawn(async move {
         trygg
-            .run_mail_sender(mailer, worker, std::time::Duration::from_secs(30), shutdown_signal())
+            .run_mail_sender(
+                mailer,
+                worker,
+                std::time::Duration::from_secs(30),
+                shutdown_signal(),
+            )
             .await;
     });
     Ok(())
