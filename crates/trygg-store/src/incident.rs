@@ -434,12 +434,19 @@ macro_rules! impl_incident_store {
             }
 
             fn visibility(sql: &mut Sql, v: Visibility) {
+                visibility_as(sql, v, "i.sharing = 'partners'");
+            }
+
+            /// The visibility clause with `shared` as the test for "shared with the
+            /// partners": `ia.shared` in queries driven by `incident_areas`, which holds
+            /// it beside the key so that most rows need no look-up in `incidents`.
+            fn visibility_as(sql: &mut Sql, v: Visibility, shared: &str) {
                 sql.push("(1 = 0");
                 if v.all {
                     sql.push(" OR 1 = 1");
                 }
                 if v.shared {
-                    sql.push(" OR i.sharing = 'partners'");
+                    sql.push(" OR ").push(shared);
                 }
                 if let Some(o) = v.organisation {
                     sql.push(" OR i.organisation_id = ").arg(Arg::I(o.0));
@@ -450,8 +457,6 @@ macro_rules! impl_incident_store {
                 sql.push(")");
             }
 
-            /// FROM … WHERE … for a filter; the area filter goes through the
-            /// (area, time) index of `incident_areas`.
             /// SELECT `columns` FROM … for a filter. With an area the query is driven by
             /// the (area, time, incident) index of `incident_areas`: CROSS JOIN makes
             /// SQLite keep that table outermost (PostgreSQL plans freely), so one
@@ -466,6 +471,59 @@ macro_rules! impl_incident_store {
                 sql.push(" JOIN categories c ON c.id = i.category_id JOIN organisations o ON o.id = i.organisation_id");
             }
 
+            /// The size of a selection, reading no more than the filter needs. One area's
+            /// period is counted in `incident_areas` alone, looking up an incident only
+            /// when the caller may not see every incident and this one is not shared (its
+            /// organisation or reporter decides then). Otherwise the incidents are joined
+            /// (most filters are theirs), the categories only for a category filter and
+            /// the organisations never.
+            fn count_query(f: &IncidentFilter, v: Visibility) -> Sql {
+                let mut sql = Sql::new(super::PLACEHOLDER);
+                let text = f.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+                let only_area = f.area.is_some()
+                    && f.place.is_none()
+                    && f.category_code.is_none()
+                    && f.organisation.is_none()
+                    && f.status.is_none()
+                    && f.reporter.is_none()
+                    && f.after_id.is_none()
+                    && !text;
+                if let (true, Some(area)) = (only_area, f.area) {
+                    sql.push("SELECT COUNT(*) AS n FROM incident_areas ia WHERE ia.area_id = ").arg(Arg::I(area.0));
+                    if let Some(from) = f.from {
+                        sql.push(" AND ia.occurred_from >= ").arg(Arg::I(from.0));
+                    }
+                    if let Some(to) = f.to {
+                        sql.push(" AND ia.occurred_from < ").arg(Arg::I(to.0));
+                    }
+                    if !v.all {
+                        sql.push(" AND (1 = 0");
+                        if v.shared {
+                            sql.push(" OR ia.shared");
+                        }
+                        let own = Visibility { shared: false, ..v };
+                        if !own.nothing() {
+                            sql.push(" OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = ia.incident_id AND ");
+                            visibility(&mut sql, own);
+                            sql.push(")");
+                        }
+                        sql.push(")");
+                    }
+                    return sql;
+                }
+                sql.push("SELECT COUNT(*) AS n");
+                if f.area.is_some() {
+                    sql.push(" FROM incident_areas ia CROSS JOIN incidents i");
+                } else {
+                    sql.push(" FROM incidents i");
+                }
+                if f.category_code.is_some() {
+                    sql.push(" JOIN categories c ON c.id = i.category_id");
+                }
+                selection(&mut sql, f, v);
+                sql
+            }
+
             fn selection(sql: &mut Sql, f: &IncidentFilter, v: Visibility) {
                 sql.push(" WHERE ");
                 if let Some(area) = f.area {
@@ -477,7 +535,7 @@ macro_rules! impl_incident_store {
                         sql.push("ia.occurred_from < ").arg(Arg::I(to.0)).push(" AND ");
                     }
                 }
-                visibility(sql, v);
+                visibility_as(sql, v, if f.area.is_some() { "ia.shared" } else { "i.sharing = 'partners'" });
                 if f.area.is_none() {
                     if let Some(from) = f.from {
                         sql.push(" AND i.occurred_from >= ").arg(Arg::I(from.0));
@@ -512,43 +570,64 @@ macro_rules! impl_incident_store {
                 }
             }
 
+            /// The multi-row INSERT of one chunk of incidents.
+            fn incidents_insert(report: Option<i64>, chunk: &[(i64, &NewIncident)], at: Instant) -> Sql {
+                let mut sql = Sql::new(super::PLACEHOLDER);
+                sql.push(
+                    "INSERT INTO incidents (id, report_id, category_id, organisation_id, reporter_user_id, description, \
+                     pii_found, occurred_from, occurred_to, lat, lon, place_id, location_text, severity, \
+                     creates_insecurity, sharing, status, source, external_id, created_at) VALUES ",
+                );
+                for (n, (id, i)) in chunk.iter().enumerate() {
+                    sql.push(if n == 0 { "(" } else { ", (" });
+                    sql.arg(Arg::I(*id)).push(", ").arg(Arg::OptI(report)).push(", ").arg(Arg::I(i.category_id.0));
+                    sql.push(", ").arg(Arg::I(i.organisation_id.0)).push(", ").arg(Arg::OptI(i.reporter_user_id.map(|u| u.0)));
+                    sql.push(", ").arg(Arg::T(i.description.clone())).push(", ").arg(Arg::T(i.pii_found.clone()));
+                    sql.push(", ").arg(Arg::I(i.occurred_from.0)).push(", ").arg(Arg::OptI(i.occurred_to.map(|t| t.0)));
+                    sql.push(", ").arg(Arg::OptF(i.position.map(|p| p.0))).push(", ").arg(Arg::OptF(i.position.map(|p| p.1)));
+                    sql.push(", ").arg(Arg::OptI(i.place_id.map(|p| p.0))).push(", ").arg(Arg::OptT(i.location_text.clone()));
+                    sql.push(", ").arg(Arg::I(i.severity)).push(", ").arg(Arg::B(i.creates_insecurity));
+                    sql.push(", ").arg(Arg::T(i.sharing.to_owned())).push(", ").arg(Arg::T(i.status.to_owned())).push(", ").arg(Arg::T(i.source.to_owned()));
+                    sql.push(", ").arg(Arg::OptT(i.external_id.clone())).push(", ").arg(Arg::I(at.0)).push(")");
+                }
+                sql
+            }
+
+            /// The multi-row INSERT of one chunk of (area, time, incident, shared) rows.
+            fn areas_insert(chunk: &[(i64, i64, i64, bool)]) -> Sql {
+                let mut sql = Sql::new(super::PLACEHOLDER);
+                sql.push("INSERT INTO incident_areas (area_id, occurred_from, incident_id, shared) VALUES ");
+                for (n, (a, t, id, shared)) in chunk.iter().enumerate() {
+                    sql.push(if n == 0 { "(" } else { ", (" });
+                    sql.arg(Arg::I(*a)).push(", ").arg(Arg::I(*t)).push(", ").arg(Arg::I(*id)).push(", ").arg(Arg::B(*shared)).push(")");
+                }
+                sql
+            }
+
+            /// Runs statements one after the other, building the next while the database
+            /// runs the current one: SQLite works on sqlx's worker thread and PostgreSQL in
+            /// its server, so on two cores the building costs no time.
+            async fn execute_overlapped(tx: &mut Tx, mut statements: impl Iterator<Item = Sql>) -> Result<()> {
+                let mut next = statements.next();
+                while let Some(Sql { text, args, .. }) = next {
+                    let run = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx);
+                    let (done, following) = tokio::join!(run, async { statements.next() });
+                    done?;
+                    next = following;
+                }
+                Ok(())
+            }
+
             async fn insert_incidents(tx: &mut Tx, report: Option<i64>, rows: &[(i64, &NewIncident)], at: Instant) -> Result<()> {
-                for chunk in rows.chunks(BULK_ROWS) {
-                    let mut sql = Sql::new(super::PLACEHOLDER);
-                    sql.push(
-                        "INSERT INTO incidents (id, report_id, category_id, organisation_id, reporter_user_id, description, \
-                         pii_found, occurred_from, occurred_to, lat, lon, place_id, location_text, severity, \
-                         creates_insecurity, sharing, status, source, external_id, created_at) VALUES ",
-                    );
-                    for (n, (id, i)) in chunk.iter().enumerate() {
-                        sql.push(if n == 0 { "(" } else { ", (" });
-                        sql.arg(Arg::I(*id)).push(", ").arg(Arg::OptI(report)).push(", ").arg(Arg::I(i.category_id.0));
-                        sql.push(", ").arg(Arg::I(i.organisation_id.0)).push(", ").arg(Arg::OptI(i.reporter_user_id.map(|u| u.0)));
-                        sql.push(", ").arg(Arg::T(i.description.clone())).push(", ").arg(Arg::T(i.pii_found.clone()));
-                        sql.push(", ").arg(Arg::I(i.occurred_from.0)).push(", ").arg(Arg::OptI(i.occurred_to.map(|t| t.0)));
-                        sql.push(", ").arg(Arg::OptF(i.position.map(|p| p.0))).push(", ").arg(Arg::OptF(i.position.map(|p| p.1)));
-                        sql.push(", ").arg(Arg::OptI(i.place_id.map(|p| p.0))).push(", ").arg(Arg::OptT(i.location_text.clone()));
-                        sql.push(", ").arg(Arg::I(i.severity)).push(", ").arg(Arg::B(i.creates_insecurity));
-                        sql.push(", ").arg(Arg::T(i.sharing.to_owned())).push(", ").arg(Arg::T(i.status.to_owned())).push(", ").arg(Arg::T(i.source.to_owned()));
-                        sql.push(", ").arg(Arg::OptT(i.external_id.clone())).push(", ").arg(Arg::I(at.0)).push(")");
-                    }
-                    let Sql { text, args, .. } = sql;
-                    bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx).await?;
-                }
-                let areas: Vec<(i64, i64, i64)> = rows
+                let areas: Vec<(i64, i64, i64, bool)> = rows
                     .iter()
-                    .flat_map(|(id, i)| i.area_ids.iter().map(move |a| (a.0, i.occurred_from.0, *id)))
+                    .flat_map(|(id, i)| i.area_ids.iter().map(move |a| (a.0, i.occurred_from.0, *id, i.sharing == "partners")))
                     .collect();
-                for chunk in areas.chunks(BULK_ROWS * 3) {
-                    let mut sql = Sql::new(super::PLACEHOLDER);
-                    sql.push("INSERT INTO incident_areas (area_id, occurred_from, incident_id) VALUES ");
-                    for (n, (a, t, id)) in chunk.iter().enumerate() {
-                        sql.push(if n == 0 { "(" } else { ", (" });
-                        sql.arg(Arg::I(*a)).push(", ").arg(Arg::I(*t)).push(", ").arg(Arg::I(*id)).push(")");
-                    }
-                    let Sql { text, args, .. } = sql;
-                    bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).execute(&mut **tx).await?;
-                }
+                let statements = rows
+                    .chunks(BULK_ROWS)
+                    .map(|chunk| incidents_insert(report, chunk, at))
+                    .chain(areas.chunks(BULK_ROWS * 3).map(areas_insert));
+                execute_overlapped(tx, statements).await?;
                 // The lägesbild rollup, in the same transaction (see `crate::lagesbild`).
                 super::lagesbild_impl::rollup_new(tx, rows).await?;
                 Ok(())
@@ -660,7 +739,7 @@ macro_rules! impl_incident_store {
                     let mut tx = self.begin_write().await?;
                     let existing = existing_external(&mut tx, incidents).await?;
                     let mut seen = std::collections::HashSet::new();
-                    let fresh: Vec<&NewIncident> = incidents
+                    let mut fresh: Vec<&NewIncident> = incidents
                         .iter()
                         .filter(|i| match &i.external_id {
                             None => true,
@@ -670,12 +749,18 @@ macro_rules! impl_incident_store {
                             }
                         })
                         .collect();
+                    // In time order, so that every index on the time (and the (area, time)
+                    // key) is filled from one end instead of at random places: a million
+                    // rows then touch each index page about once, which is what makes a
+                    // big import fast. Stable: rows at the same time keep the file's order.
+                    fresh.sort_by_key(|i| i.occurred_from.0);
                     let ids = reserve_incident_ids(&mut tx, fresh.len()).await?;
                     let rows: Vec<(i64, &NewIncident)> = ids.into_iter().zip(fresh.into_iter()).collect();
                     for (n, chunk) in rows.chunks(BULK_ROWS * 20).enumerate() {
                         insert_incidents(&mut tx, None, chunk, at).await?;
                         progress(((n + 1) * BULK_ROWS * 20).min(rows.len()) as u64);
                     }
+                    super::after_bulk_insert(&mut tx, rows.len()).await?;
                     append(&mut tx, &self.key, &audit).await?;
                     tx.commit().await?;
                     Ok(rows.len() as u64)
@@ -708,13 +793,14 @@ macro_rules! impl_incident_store {
                     });
                     sql.push(" LIMIT ").arg(Arg::I(f.limit.clamp(1, 10_000))).push(" OFFSET ").arg(Arg::I(f.offset.max(0)));
                     let Sql { text, args, .. } = sql;
-                    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_all(&self.pool).await?;
-                    let mut count = Sql::new(super::PLACEHOLDER);
-                    head(&mut count, f, "COUNT(*) AS n");
-                    selection(&mut count, f, v);
-                    let Sql { text, args, .. } = count;
-                    let total: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_one(&self.pool).await?.try_get("n")?;
-                    Ok((rows.iter().map(incident_from).collect::<Result<_>>()?, total))
+                    let Sql { text: count_text, args: count_args, .. } = count_query(f, v);
+                    // The page and the count on two connections at once.
+                    let (rows, total) = tokio::join!(
+                        bind_all(sqlx::query(sqlx::AssertSqlSafe(text)), args).fetch_all(&self.pool),
+                        bind_all(sqlx::query(sqlx::AssertSqlSafe(count_text)), count_args).fetch_one(&self.pool),
+                    );
+                    let total: i64 = total?.try_get("n")?;
+                    Ok((rows?.iter().map(incident_from).collect::<Result<_>>()?, total))
                 }
 
                 async fn incident_areas(&self, id: IncidentId) -> Result<Vec<AreaId>> {
@@ -751,7 +837,10 @@ macro_rules! impl_incident_store {
                                 .await?;
                             sqlx::query("DELETE FROM incident_areas WHERE incident_id = $1").bind(id.0).execute(&mut *tx).await?;
                             for a in area_ids {
-                                sqlx::query("INSERT INTO incident_areas (area_id, occurred_from, incident_id) VALUES ($1, $2, $3)")
+                                sqlx::query(
+                                    "INSERT INTO incident_areas (area_id, occurred_from, incident_id, shared) \
+                                     SELECT $1, $2, id, sharing = 'partners' FROM incidents WHERE id = $3",
+                                )
                                     .bind(a.0)
                                     .bind(occurred)
                                     .bind(id.0)

@@ -61,6 +61,22 @@ async fn reserve_incident_ids(
     rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
+/// After a bulk insert, before its commit: a large import changes the tables' make-up
+/// more than autovacuum notices in time, and with stale statistics the planner reads a
+/// district's month the slow way; ANALYZE (a sample, under a second) in the same
+/// transaction means the first list after the import is planned with the new figures.
+async fn after_bulk_insert(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    rows: usize,
+) -> crate::Result<()> {
+    if rows >= 10_000 {
+        sqlx::query("ANALYZE incidents, incident_areas")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Placeholder prefix for queries built at run time (see `incident::Sql`).
 const PLACEHOLDER: char = '$';
 

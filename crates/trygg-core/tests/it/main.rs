@@ -4,6 +4,7 @@
 mod categories;
 mod est_meeting;
 mod geography;
+mod incident_area_lists;
 mod incidents;
 mod lagesbild;
 mod measures;
