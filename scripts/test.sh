@@ -48,18 +48,20 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version
 
-# pdftotext and pdfinfo read the lägesbild PDFs in the tests, as a real PDF reader.
-step "poppler-utils"
-if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then
+# pdftotext and pdfinfo read the PDFs in the tests, as a real PDF reader; the walks
+# browser test reads the e-mail outbox of its SQLite file with the sqlite3 shell.
+step "poppler-utils and sqlite3"
+if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null || ! command -v sqlite3 >/dev/null; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y poppler-utils || { apt-get update && apt-get install -y poppler-utils; }
+    apt-get install -y poppler-utils sqlite3 || { apt-get update && apt-get install -y poppler-utils sqlite3; }
   else
-    echo "error: pdftotext is missing: sudo apt-get install -y poppler-utils" >&2
+    echo "error: pdftotext or sqlite3 is missing: sudo apt-get install -y poppler-utils sqlite3" >&2
     exit 1
   fi
 fi
 pdftotext -v 2>&1 | head -1
+sqlite3 --version
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
