@@ -1,0 +1,19 @@
+# Photos of incidents (issue 4, item 2).
+report-field-photos = Photos
+photos-field-hint = Optional. JPEG, PNG or WebP, at most 10 MB and 5 photos per incident. The pictures are saved anew without location (GPS) and other metadata.
+photos-choose-again = Photos must be chosen again when the form is shown again.
+photos-heading = Photos
+photos-none = No photos.
+photos-alt = Photo { $number } of { $total } of incident { $id }, open in full size
+photos-add-label = Add photos
+photos-hint = JPEG, PNG or WebP, at most 10 MB per photo. Location (GPS) and other metadata are removed.
+photos-room = Photos that may still be added:
+photos-add-submit = Upload photos
+photos-added = The photos have been added.
+error-photo_type_not_allowed = The file is not a JPEG, PNG or WebP picture. Choose a photo in one of those formats.
+error-photo_too_large = The photo is larger than 10 MB. Choose a smaller photo or take it at a lower resolution.
+error-photo_too_many_pixels = The photo has too many pixels. Choose a photo with a lower resolution.
+error-photo_empty = The file is empty. Choose a photo.
+error-photo_unreadable = The photo could not be read; the file may be damaged. Choose another photo.
+error-too_many_photos = Too many photos. At most 5 photos per incident.
+error-invalid_upload = The upload could not be read. Please try again.

@@ -1,0 +1,19 @@
+# Photos of incidents (issue 4, item 2).
+report-field-photos = Foton
+photos-field-hint = Valfritt. JPEG, PNG eller WebP, högst 10 MB och 5 foton per händelse. Bilderna sparas om utan platsuppgifter (GPS) och annan metadata.
+photos-choose-again = Foton måste väljas igen när formuläret visas på nytt.
+photos-heading = Foton
+photos-none = Inga foton.
+photos-alt = Foto { $number } av { $total } till händelse { $id }, öppna i full storlek
+photos-add-label = Lägg till foton
+photos-hint = JPEG, PNG eller WebP, högst 10 MB per foto. Platsuppgifter (GPS) och annan metadata tas bort.
+photos-room = Antal foton som får läggas till:
+photos-add-submit = Ladda upp foton
+photos-added = Fotona har lagts till.
+error-photo_type_not_allowed = Filen är inte en bild i JPEG, PNG eller WebP. Välj ett foto i något av de formaten.
+error-photo_too_large = Fotot är större än 10 MB. Välj ett mindre foto eller ta det med lägre upplösning.
+error-photo_too_many_pixels = Fotot har för många bildpunkter. Välj ett foto med lägre upplösning.
+error-photo_empty = Filen är tom. Välj ett foto.
+error-photo_unreadable = Fotot kunde inte läsas, filen kan vara skadad. Välj ett annat foto.
+error-too_many_photos = Det är för många foton. Högst 5 foton per händelse.
+error-invalid_upload = Uppladdningen kunde inte läsas. Försök igen.
