@@ -12,7 +12,16 @@ use crate::measures::MeasureInput;
 use crate::{Caller, RequestMeta, Result, Trygg};
 
 /// (title, kind, organisation, unit, due date, the commands after assignment)
-const MEASURES: &[(&str, &str, &str, &str, &str, &[&str])] = &[
+type DemoMeasure = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const MEASURES: &[DemoMeasure] = &[
     (
         "Byt trasig belysning i gångtunneln",
         "lighting",

@@ -988,28 +988,28 @@ impl Trygg {
         links: &[LinkTarget],
     ) -> Result<Option<(Target, (f64, f64), String)>> {
         for l in links {
-            if let LinkTarget::Area(a) = l {
-                if let Some(area) = self.db.area(*a).await? {
-                    let b = &area.info.bbox;
-                    let centre = ((b.min_lat + b.max_lat) / 2.0, (b.min_lon + b.max_lon) / 2.0);
-                    let local = LocalMetres::around(centre.0, centre.1);
-                    let poly = local.polygon(&geometry(&area.geometry)?);
-                    return Ok(Some((Target::Area(poly), centre, area.info.name)));
-                }
+            if let LinkTarget::Area(a) = l
+                && let Some(area) = self.db.area(*a).await?
+            {
+                let b = &area.info.bbox;
+                let centre = ((b.min_lat + b.max_lat) / 2.0, (b.min_lon + b.max_lon) / 2.0);
+                let local = LocalMetres::around(centre.0, centre.1);
+                let poly = local.polygon(&geometry(&area.geometry)?);
+                return Ok(Some((Target::Area(poly), centre, area.info.name)));
             }
         }
         for l in links {
-            if let LinkTarget::Place(p) = l {
-                if let Some(place) = self.db.place(*p).await? {
-                    return Ok(Some((
-                        Target::Circle {
-                            centre: geo::Coord { x: 0.0, y: 0.0 },
-                            radius: PLACE_RADIUS_M,
-                        },
-                        (place.lat, place.lon),
-                        place.name,
-                    )));
-                }
+            if let LinkTarget::Place(p) = l
+                && let Some(place) = self.db.place(*p).await?
+            {
+                return Ok(Some((
+                    Target::Circle {
+                        centre: geo::Coord { x: 0.0, y: 0.0 },
+                        radius: PLACE_RADIUS_M,
+                    },
+                    (place.lat, place.lon),
+                    place.name,
+                )));
             }
         }
         Ok(None)
