@@ -85,14 +85,19 @@ async fn run(name: &str, db: trygg_store::Db, rows: usize, years: f64) {
         let centre = pool.len() % 4 != 0;
         let (lat, lon) = if centre && !pool.is_empty() {
             let (la, lo): (f64, f64) = pool[(rng.next() as usize) % pool.len().min(8)];
-            (la + (rng.unit() - 0.5) * 0.002, lo + (rng.unit() - 0.5) * 0.004)
+            (
+                la + (rng.unit() - 0.5) * 0.002,
+                lo + (rng.unit() - 0.5) * 0.004,
+            )
         } else {
             (
                 b.min_lat + rng.unit() * (b.max_lat - b.min_lat),
                 b.min_lon + rng.unit() * (b.max_lon - b.min_lon),
             )
         };
-        let Ok(p) = trygg_domain::geo::Wgs84::new(lat, lon) else { continue };
+        let Ok(p) = trygg_domain::geo::Wgs84::new(lat, lon) else {
+            continue;
+        };
         let ids = areas.locate_ids(p);
         if ids.contains(&district.id) {
             pool.push((lat, lon));
@@ -128,10 +133,18 @@ async fn run(name: &str, db: trygg_store::Db, rows: usize, years: f64) {
                     location_text: None,
                     severity: 1 + (rng.next() % 3) as i64 / 2,
                     creates_insecurity: rng.next() % 3 == 0,
-                    sharing: if rng.next() % 5 == 0 { "own" } else { "partners" },
+                    sharing: if rng.next() % 5 == 0 {
+                        "own"
+                    } else {
+                        "partners"
+                    },
                     source: "import",
                     external_id: None,
-                    status: if rng.next() % 20 == 0 { "rejected" } else { "accepted" },
+                    status: if rng.next() % 20 == 0 {
+                        "rejected"
+                    } else {
+                        "accepted"
+                    },
                     area_ids: located[k].clone(),
                 }
             })
