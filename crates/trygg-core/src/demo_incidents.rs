@@ -161,6 +161,7 @@ impl Trygg {
                         idempotency_key: None,
                         api_token_id: None,
                         incidents,
+                        photos: Vec::new(),
                     },
                     audit,
                 )

@@ -52,6 +52,8 @@ pub struct IncidentInput {
     pub severity: Option<String>,
     /// `partners` (default) or `own`.
     pub sharing: Option<String>,
+    /// Photos, already checked and re-encoded (see [`crate::photos`]).
+    pub photos: Vec<trygg_domain::incident::photo::CleanPhoto>,
 }
 
 /// What filing a report did.
@@ -188,7 +190,7 @@ impl Trygg {
 
     /// Whether the caller may read this incident's free text: reporters see only their
     /// own reports' text, others read what they can see.
-    fn may_read_text(caller: &Caller, row: &IncidentRow) -> bool {
+    pub(crate) fn may_read_text(caller: &Caller, row: &IncidentRow) -> bool {
         match caller {
             Caller::System => true,
             Caller::Anonymous => false,
@@ -249,6 +251,9 @@ impl Trygg {
         let mut prepared = Vec::new();
         let mut found = Vec::new();
         for (index, input) in incidents.iter().enumerate() {
+            if let Err(invalid) = self.settings.photos.check_count(input.photos.len()) {
+                errors.push(IncidentError { index, invalid });
+            }
             match self
                 .prepare(&list, &rows, &areas, input, organisation, now)
                 .await
@@ -288,7 +293,11 @@ impl Trygg {
             "report_filed",
             "report",
             None,
-            json!({ "incidents": prepared.len(), "personal_data_found": counts }),
+            json!({
+                "incidents": prepared.len(),
+                "personal_data_found": counts,
+                "photos": incidents.iter().map(|i| i.photos.len()).sum::<usize>(),
+            }),
         );
         let report = NewReport {
             organisation_id: organisation,
@@ -297,6 +306,7 @@ impl Trygg {
             idempotency_key: key,
             api_token_id: caller.api_token().map(|t| t.id),
             incidents: prepared,
+            photos: crate::photos::for_report(&incidents),
         };
         let (id, new) = self
             .db

@@ -19,11 +19,12 @@ pub mod incident_export;
 pub mod incident_import;
 pub mod incidents;
 pub mod lagesbild;
+pub mod lagesbild_pdf;
 pub mod mail;
 pub mod measures;
-pub mod lagesbild_pdf;
 pub mod pdf;
 pub mod periodic;
+pub mod photos;
 pub mod secret;
 pub mod walks;
 
@@ -50,6 +51,8 @@ pub struct Settings {
     pub login_max_delay_secs: i64,
     /// Login attempts one address may make in ten minutes.
     pub login_attempts_per_ip: i64,
+    /// Size and number limits of incident photos.
+    pub photos: trygg_domain::incident::photo::PhotoLimits,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             login_free_failures: 5,
             login_max_delay_secs: 30,
             login_attempts_per_ip: 300,
+            photos: trygg_domain::incident::photo::PhotoLimits::default(),
         }
     }
 }

@@ -18,8 +18,8 @@ use trygg_domain::incident::IncidentId;
 use trygg_domain::incident::PhotoId;
 use trygg_domain::incident::photo::{self, CleanPhoto, PhotoLimits};
 use trygg_domain::policy::Action;
-use trygg_store::incident::IncidentStore;
 use trygg_store::PhotoStore;
+use trygg_store::incident::IncidentStore;
 use trygg_store::photo::{NewPhoto, PhotoData, PhotoRow, PhotoVariant};
 
 use crate::actor::draft;
@@ -120,7 +120,8 @@ impl Trygg {
         let v = self.incident_visibility(caller)?;
         let row = self.db.incident(id, v).await?.ok_or(Error::NotFound)?;
         let is_reviewer = caller.require(Action::ReviewIncidents).is_ok();
-        let is_reporter = row.reporter_user_id.is_some() && row.reporter_user_id == caller.user_id();
+        let is_reporter =
+            row.reporter_user_id.is_some() && row.reporter_user_id == caller.user_id();
         let is_filing_integration = caller.api_token().is_some()
             && row.reporter_user_id.is_none()
             && Some(row.organisation_id) == caller.organisation_id();

@@ -745,7 +745,10 @@ mod tests {
         );
         assert_eq!(local_input(t), "2026-11-26T18:00");
         assert_eq!(local_date(t), date(2026, 11, 26));
-        assert_eq!(local_start("imorgon").unwrap_err().code, "invalid_walk_start");
+        assert_eq!(
+            local_start("imorgon").unwrap_err().code,
+            "invalid_walk_start"
+        );
         assert_eq!(local_start("").unwrap_err().code, "required");
     }
 

@@ -78,6 +78,9 @@ pub struct NewReport {
     /// The API token an integration filed it with; its idempotency keys are its own.
     pub api_token_id: Option<trygg_domain::api_token::ApiTokenId>,
     pub incidents: Vec<NewIncident>,
+    /// Photos filed with the report: (index into `incidents`, photo), written in the
+    /// report's transaction (see [`crate::photo`]).
+    pub photos: Vec<(usize, crate::photo::NewPhoto)>,
 }
 
 /// A stored incident with its category and organisation names, for lists and pages.
@@ -728,6 +731,7 @@ macro_rules! impl_incident_store {
                     let ids = reserve_incident_ids(&mut tx, report.incidents.len()).await?;
                     let rows: Vec<(i64, &NewIncident)> = ids.into_iter().zip(report.incidents.iter()).collect();
                     insert_incidents(&mut tx, Some(id), &rows, report.submitted_at).await?;
+                    super::photo_impl::insert_report_photos(&mut tx, &rows, report).await?;
                     let mut audit = audit;
                     audit.object_id.get_or_insert_with(|| id.to_string());
                     append(&mut tx, &self.key, &audit).await?;

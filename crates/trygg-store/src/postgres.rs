@@ -81,9 +81,10 @@ async fn after_bulk_insert(
 const PLACEHOLDER: char = '$';
 
 crate::incident::impl_incident_store!(PgStore, sqlx::Postgres);
+crate::photo::impl_photo_store!(PgStore, sqlx::Postgres);
 crate::api_token::impl_api_token_store!(PgStore, sqlx::Postgres);
-crate::est_meeting::impl_est_meeting_store!(PgStore, sqlx::Postgres);
 crate::lagesbild::impl_lagesbild_store!(PgStore, sqlx::Postgres);
+crate::est_meeting::impl_est_meeting_store!(PgStore, sqlx::Postgres);
 // Two senders never claim the same outbox row: the second skips rows the first locked.
 crate::measure::impl_measure_store!(PgStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
 crate::walk::impl_walk_store!(PgStore, sqlx::Postgres);

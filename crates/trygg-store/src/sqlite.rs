@@ -105,8 +105,9 @@ async fn after_bulk_insert(
 const PLACEHOLDER: char = '?';
 
 crate::incident::impl_incident_store!(SqliteStore, sqlx::Sqlite);
+crate::photo::impl_photo_store!(SqliteStore, sqlx::Sqlite);
 crate::api_token::impl_api_token_store!(SqliteStore, sqlx::Sqlite);
-crate::est_meeting::impl_est_meeting_store!(SqliteStore, sqlx::Sqlite);
 crate::lagesbild::impl_lagesbild_store!(SqliteStore, sqlx::Sqlite);
+crate::est_meeting::impl_est_meeting_store!(SqliteStore, sqlx::Sqlite);
 crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
 crate::walk::impl_walk_store!(SqliteStore, sqlx::Sqlite);

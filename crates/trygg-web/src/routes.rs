@@ -244,7 +244,7 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             Method::POST,
             "/rapportera",
             Signed(Action::FileReport),
-            post(pages::report::submit),
+            post(pages::report::submit).layer(upload_limit()),
         ),
         r(
             Method::GET,
@@ -284,6 +284,24 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::POST,
+            "/incidenter/{id}/foton",
+            Signed(Action::FileReport),
+            post(pages::photos::add).layer(upload_limit()),
+        ),
+        r(
+            Method::GET,
+            "/incidenter/{id}/foton/{photo}",
+            Signed(Action::ReadOwnIncidents),
+            get(pages::photos::full),
+        ),
+        r(
+            Method::GET,
+            "/incidenter/{id}/foton/{photo}/miniatyr",
+            Signed(Action::ReadOwnIncidents),
+            get(pages::photos::thumb),
+        ),
+        r(
+            Method::POST,
             "/incidenter/{id}/granskning",
             Signed(Action::ReviewIncidents),
             post(pages::review::decide),
@@ -299,6 +317,12 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/rapportering",
             Signed(Action::ReviewIncidents),
             get(pages::incidents::rhythm),
+        ),
+        r(
+            Method::GET,
+            "/lagesbild",
+            Signed(Action::ReadDraftLagesbild),
+            get(pages::lagesbild::page),
         ),
         r(
             Method::GET,
@@ -560,12 +584,6 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
-            "/lagesbild",
-            Signed(Action::ReadDraftLagesbild),
-            get(pages::lagesbild::page),
-        ),
-        r(
-            Method::GET,
             "/api/v1/lagesbild",
             Signed(Action::ReadDraftLagesbild),
             get(api::lagesbild::picture),
@@ -696,7 +714,30 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             Signed(Action::ReadMeasures),
             post(api::measures::comment),
         ),
+        r(
+            Method::GET,
+            "/api/v1/incidents/{id}/photos",
+            Signed(Action::ReadOwnIncidents),
+            get(api::photos::list),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/incidents/{id}/photos",
+            Signed(Action::FileReport),
+            post(api::photos::upload).layer(upload_limit()),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/incidents/{id}/photos/{photo}",
+            Signed(Action::ReadOwnIncidents),
+            get(api::photos::one),
+        ),
     ]
+}
+
+/// The body limit of routes that take photos (the default 2 MB is one photo at most).
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(pages::photos::UPLOAD_BODY_LIMIT)
 }
 
 /// The rules alone, for the guard and the access tests.

@@ -119,7 +119,7 @@ async fn run(name: &str, db: trygg_store::Db, rows: usize, years: f64) {
                 let cat = &categories[(rng.next() as usize) % categories.len()];
                 let org = &orgs[(rng.next() as usize) % orgs.len()];
                 let from = end - (rng.unit() * span as f64) as i64;
-                let window = rng.next() % 10 == 0;
+                let window = rng.next().is_multiple_of(10);
                 NewIncident {
                     category_id: cat.id,
                     organisation_id: org.id,
@@ -132,15 +132,15 @@ async fn run(name: &str, db: trygg_store::Db, rows: usize, years: f64) {
                     place_id: None,
                     location_text: None,
                     severity: 1 + (rng.next() % 3) as i64 / 2,
-                    creates_insecurity: rng.next() % 3 == 0,
-                    sharing: if rng.next() % 5 == 0 {
+                    creates_insecurity: rng.next().is_multiple_of(3),
+                    sharing: if rng.next().is_multiple_of(5) {
                         "own"
                     } else {
                         "partners"
                     },
                     source: "import",
                     external_id: None,
-                    status: if rng.next() % 20 == 0 {
+                    status: if rng.next().is_multiple_of(20) {
                         "rejected"
                     } else {
                         "accepted"

@@ -9,5 +9,6 @@ mod incidents;
 mod lagesbild;
 mod measures;
 mod periodic;
+mod photos;
 mod smtp_sink;
 mod walks;

@@ -129,7 +129,13 @@ on_both_backends!(
 
         // The coordinator reads it: no metadata left, and the read is in the audit log.
         let data = trygg
-            .photo(&coordinator, &meta, own.id, own_photos[0].id, PhotoVariant::Full)
+            .photo(
+                &coordinator,
+                &meta,
+                own.id,
+                own_photos[0].id,
+                PhotoVariant::Full,
+            )
             .await
             .unwrap();
         assert!(data.bytes.starts_with(&[0xFF, 0xD8]));
@@ -140,7 +146,13 @@ on_both_backends!(
         assert_eq!(read.draft.object_id, Some(own_photos[0].id.0.to_string()));
         assert_eq!(read.draft.actor_user_id, coordinator.user_id().map(|u| u.0));
         let thumb = trygg
-            .photo(&coordinator, &meta, own.id, own_photos[0].id, PhotoVariant::Thumb)
+            .photo(
+                &coordinator,
+                &meta,
+                own.id,
+                own_photos[0].id,
+                PhotoVariant::Thumb,
+            )
             .await
             .unwrap();
         assert_eq!(thumb.content_type, "image/jpeg");
@@ -155,14 +167,22 @@ on_both_backends!(
         ));
         for variant in [PhotoVariant::Full, PhotoVariant::Thumb] {
             assert!(matches!(
-                trygg.photo(&analyst, &meta, own.id, own_photos[0].id, variant).await,
+                trygg
+                    .photo(&analyst, &meta, own.id, own_photos[0].id, variant)
+                    .await,
                 Err(Error::NotFound)
             ));
         }
         // Nor through the shared incident's id (a photo belongs to one incident).
         assert!(matches!(
             trygg
-                .photo(&analyst, &meta, shared.id, own_photos[0].id, PhotoVariant::Full)
+                .photo(
+                    &analyst,
+                    &meta,
+                    shared.id,
+                    own_photos[0].id,
+                    PhotoVariant::Full
+                )
                 .await,
             Err(Error::NotFound)
         ));
@@ -174,7 +194,13 @@ on_both_backends!(
         let shared_photos = trygg.incident_photos(&analyst, shared.id).await.unwrap();
         assert_eq!(shared_photos.len(), 1);
         trygg
-            .photo(&analyst, &meta, shared.id, shared_photos[0].id, PhotoVariant::Full)
+            .photo(
+                &analyst,
+                &meta,
+                shared.id,
+                shared_photos[0].id,
+                PhotoVariant::Full,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -185,7 +211,13 @@ on_both_backends!(
         let reader = caller(&trygg, &logins, Role::Lasare).await;
         assert!(matches!(
             trygg
-                .photo(&reader, &meta, shared.id, shared_photos[0].id, PhotoVariant::Full)
+                .photo(
+                    &reader,
+                    &meta,
+                    shared.id,
+                    shared_photos[0].id,
+                    PhotoVariant::Full
+                )
                 .await,
             Err(Error::Forbidden)
         ));
@@ -278,7 +310,10 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(ids.len(), 2);
-        assert_eq!(last_audit(&trygg).await.draft.action, "incident_photos_added");
+        assert_eq!(
+            last_audit(&trygg).await.draft.action,
+            "incident_photos_added"
+        );
         trygg
             .add_photos(&coordinator, &meta, id, vec![one.clone(); 3])
             .await
@@ -292,7 +327,9 @@ on_both_backends!(
         assert_eq!(trygg.db.photos(id).await.unwrap().len(), 5);
         // Someone who may see the incident but did not report it cannot add to it.
         assert!(matches!(
-            trygg.add_photos(&officer, &meta, id, vec![one.clone()]).await,
+            trygg
+                .add_photos(&officer, &meta, id, vec![one.clone()])
+                .await,
             Err(Error::Forbidden)
         ));
         assert!(matches!(

@@ -122,3 +122,10 @@ pub const INVALID_DATETIME: &str = "invalid_datetime";
 pub const INVALID_GPS: &str = "invalid_gps";
 /// An event's `url` is not a path on polisen.se.
 pub const INVALID_URL: &str = "invalid_url";
+
+// --- photos (defined, with their meaning, in `photo`) ---------------------------------
+
+pub use super::photo::{
+    PHOTO_EMPTY, PHOTO_TOO_LARGE, PHOTO_TOO_MANY_PIXELS, PHOTO_TYPE_NOT_ALLOWED, PHOTO_UNREADABLE,
+    TOO_MANY_PHOTOS,
+};

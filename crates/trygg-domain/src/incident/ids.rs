@@ -23,3 +23,7 @@ typed_id!(
     /// makes a repeated import of the same feed import nothing new.
     PoliceEventId
 );
+typed_id!(
+    /// One photo of one incident (stored re-encoded, without metadata).
+    PhotoId
+);

@@ -17,6 +17,7 @@
 //! * [`csv_export`] and [`geojson_export`]: streaming exports for Swedish Excel and for
 //!   GIS (RFC 7946).
 //! * [`demo_data`]: seeded synthetic incidents for the Linköping demo.
+//! * [`photo`]: photos checked by content, re-encoded without any metadata.
 //!
 //! Errors about one value are [`Invalid`](crate::Invalid) (field + stable code); the
 //! codes this module introduces are listed, with their meaning, in [`codes`].
@@ -30,6 +31,7 @@ pub mod description;
 pub mod geojson_export;
 mod ids;
 pub mod personal_data;
+pub mod photo;
 pub mod police_feed;
 pub mod when;
 
@@ -38,6 +40,6 @@ pub use category::{
     SharingLevel,
 };
 pub use description::Description;
-pub use ids::{CategoryId, IncidentId, PoliceEventId, ReportId};
+pub use ids::{CategoryId, IncidentId, PhotoId, PoliceEventId, ReportId};
 pub use personal_data::{Finding, PiiCounts, PiiKind, PiiPolicy};
 pub use when::{LocalTimePolicy, OccurredAt};

@@ -435,7 +435,11 @@ mod tests {
 
     #[test]
     fn text_chunks_are_gone_from_a_png() {
-        let src = with_chunk(&png(&two_halves(40, 30)), b"tEXt", b"Author\0Anna Andersson 070-1234567");
+        let src = with_chunk(
+            &png(&two_halves(40, 30)),
+            b"tEXt",
+            b"Author\0Anna Andersson 070-1234567",
+        );
         let src = with_chunk(&src, b"eXIf", &exif(1));
         // The test corpus must itself be a valid PNG with the chunk in it.
         assert!(image::load_from_memory(&src).is_ok());
@@ -491,18 +495,28 @@ mod tests {
         // A GIF (a real picture, but not an accepted type).
         let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
         assert_eq!(
-            CleanPhoto::parse(gif, &PhotoLimits::default()).unwrap_err().code,
+            CleanPhoto::parse(gif, &PhotoLimits::default())
+                .unwrap_err()
+                .code,
             PHOTO_TYPE_NOT_ALLOWED
         );
         // An SVG, HTML or a PDF named .png: the same.
-        for bad in [&b"<svg xmlns='http://www.w3.org/2000/svg'/>"[..], b"<html><script>", b"%PDF-1.7"] {
+        for bad in [
+            &b"<svg xmlns='http://www.w3.org/2000/svg'/>"[..],
+            b"<html><script>",
+            b"%PDF-1.7",
+        ] {
             assert_eq!(
-                CleanPhoto::parse(bad, &PhotoLimits::default()).unwrap_err().code,
+                CleanPhoto::parse(bad, &PhotoLimits::default())
+                    .unwrap_err()
+                    .code,
                 PHOTO_TYPE_NOT_ALLOWED
             );
         }
         assert_eq!(
-            CleanPhoto::parse(b"", &PhotoLimits::default()).unwrap_err().code,
+            CleanPhoto::parse(b"", &PhotoLimits::default())
+                .unwrap_err()
+                .code,
             PHOTO_EMPTY
         );
     }
@@ -512,7 +526,9 @@ mod tests {
         let src = jpeg(&two_halves(64, 64));
         let cut = &src[..src.len() / 3];
         assert_eq!(
-            CleanPhoto::parse(cut, &PhotoLimits::default()).unwrap_err().code,
+            CleanPhoto::parse(cut, &PhotoLimits::default())
+                .unwrap_err()
+                .code,
             PHOTO_UNREADABLE
         );
     }

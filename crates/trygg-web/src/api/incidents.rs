@@ -199,7 +199,7 @@ pub struct ValidationErrorBody {
 
 /// A 422 listing field errors; built here (not by the middleware) because it carries
 /// fields and incident indexes.
-fn invalid(ctx: &Ctx, errors: Vec<(Option<usize>, Invalid)>) -> Response {
+pub(crate) fn invalid(ctx: &Ctx, errors: Vec<(Option<usize>, Invalid)>) -> Response {
     let list: Vec<FieldErrorDto> = errors
         .iter()
         .map(|(index, e)| FieldErrorDto {
@@ -416,6 +416,8 @@ fn input_of(body: NewIncidentBody) -> Result<IncidentInput, Invalid> {
         creates_insecurity: body.creates_insecurity,
         severity: body.severity.map(|s| s.to_string()),
         sharing: body.sharing,
+        // Photos are added afterwards: POST /api/v1/incidents/{id}/photos.
+        photos: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod lagesbild;
 pub mod me;
 pub mod measures;
+pub mod photos;
 pub mod walks;
 
 use axum::Json;
@@ -67,6 +68,9 @@ pub struct ApiErrorBody {
         measures::one,
         measures::transition,
         measures::comment,
+        photos::list,
+        photos::upload,
+        photos::one,
         exports::csv,
         exports::geojson,
         lagesbild::picture,

@@ -163,7 +163,10 @@ pub async fn one(
         _ => {
             return Ok(invalid(
                 &ctx,
-                vec![(None, trygg_domain::Invalid::new("variant", "invalid_choice"))],
+                vec![(
+                    None,
+                    trygg_domain::Invalid::new("variant", "invalid_choice"),
+                )],
             ));
         }
     };

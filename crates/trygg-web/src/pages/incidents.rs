@@ -800,6 +800,8 @@ struct IncidentPage {
     review: Option<ReviewForms>,
     map: MapConfig,
     own_report: bool,
+    /// The photos section (`super::photos::Gallery`), rendered.
+    photos: String,
 }
 
 pub async fn incident(
@@ -844,7 +846,10 @@ pub async fn incident_page(
         StatusCode::OK
     };
     let title = format!("{} {}", lang.t("incident-title"), inc.id);
+    let photos = askama::Template::render(&super::photos::gallery(state, ctx, &row).await?)
+        .map_err(|e| trygg_core::Error::Internal(e.to_string()))?;
     let page = IncidentPage {
+        photos,
         shell: Shell::new(ctx, title),
         inc,
         reviewed,

@@ -11,9 +11,10 @@ pub mod incidents;
 pub mod lagesbild;
 pub mod login;
 pub mod periodic;
+pub mod photos;
+pub mod public_walks;
 pub mod report;
 pub mod review;
-pub mod public_walks;
 pub mod start;
 pub mod walks;
 

@@ -12,7 +12,11 @@
 //! must confirm; what is stored is masked as the category says, and the receipt says
 //! what was masked.
 //!
-//! Photos are not part of the form yet (issue 4, item 2).
+//! Each incident takes photos (`multipart/form-data`; see `super::photos`): checked by
+//! content, re-encoded without metadata, stored with the report in one transaction.
+//! Browsers cannot fill a file input again, so when the form comes back (an error, the
+//! personal-data warning, "add another incident") the reporter is asked to choose the
+//! photos again.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -70,6 +74,8 @@ pub struct Block {
     pub keeps_personal_data: bool,
     /// Focus this block's first field (it was just added).
     pub focus: bool,
+    /// Photos were sent with this incident but the form is shown again without them.
+    pub photos_lost: bool,
 }
 
 /// `2026-09-12 22:30` as `<input type="datetime-local">` wants it (`T`, two-digit hour).
@@ -104,6 +110,7 @@ impl Block {
             personal_data: Vec::new(),
             keeps_personal_data: false,
             focus: false,
+            photos_lost: false,
         }
     }
 
@@ -143,6 +150,7 @@ impl Block {
             personal_data: Vec::new(),
             keeps_personal_data: false,
             focus: false,
+            photos_lost: false,
         }
     }
 
@@ -315,6 +323,7 @@ impl Block {
             creates_insecurity: self.insecurity == "ja",
             severity: Some(self.severity.clone()).filter(|s| !s.trim().is_empty()),
             sharing: Some(self.sharing.clone()),
+            photos: Vec::new(),
         })
     }
 }
@@ -453,14 +462,28 @@ pub async fn form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     .await
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, data: FormData) -> PageResult {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    upload: super::photos::Upload,
+) -> PageResult {
     let lang = ctx.lang;
+    let data: &FormData = &upload.form;
     let count = data
         .get("count")
         .parse::<usize>()
         .unwrap_or(1)
         .clamp(1, MAX_INCIDENTS);
-    let mut blocks: Vec<Block> = (0..count).map(|i| Block::from_form(&data, i)).collect();
+    let mut blocks: Vec<Block> = (0..count)
+        .map(|i| {
+            let mut b = Block::from_form(data, i);
+            let field = format!("i{i}.photos");
+            // Until they are stored, any answer but the receipt loses them.
+            b.photos_lost =
+                upload.files.iter().any(|(f, _)| *f == field) || upload.too_large.contains(&field);
+            b
+        })
+        .collect();
     // A form without a key (an old page, a script) still works; it only loses the
     // protection against double submission.
     let key = match data.get("idempotency_key").trim() {
@@ -493,9 +516,12 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, data: FormData) -> 
     }
 
     // Extra blocks left empty are dropped; at least one stays, to carry the errors.
+    // Each keeps the name of its photo field as sent, for the files.
     let mut kept: Vec<Block> = Vec::new();
+    let mut photo_fields: Vec<String> = Vec::new();
     for b in blocks.drain(..) {
         if kept.is_empty() || !b.is_blank() {
+            photo_fields.push(format!("i{}.photos", b.index));
             kept.push(b);
         }
     }
@@ -527,7 +553,32 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, data: FormData) -> 
     if found_pii && !confirm_pii {
         return report_page(&state, &ctx, blocks, key, true, false, StatusCode::OK).await;
     }
-    let inputs: Vec<IncidentInput> = inputs.into_iter().flatten().collect();
+    let mut inputs: Vec<IncidentInput> = inputs.into_iter().flatten().collect();
+    // The photos last: decoding is the costly part, and pointless for a form that
+    // comes back anyway.
+    let limits = state.trygg.settings.photos;
+    let mut photo_errors = false;
+    for ((b, input), field) in blocks.iter_mut().zip(inputs.iter_mut()).zip(&photo_fields) {
+        match super::photos::clean_field(&upload, field, limits).await {
+            Ok(photos) => input.photos = photos,
+            Err(e) => {
+                b.add_error(lang, "photos", e.code);
+                photo_errors = true;
+            }
+        }
+    }
+    if photo_errors {
+        return report_page(
+            &state,
+            &ctx,
+            blocks,
+            key,
+            false,
+            confirm_pii,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     match state
         .trygg
         .file_report(&ctx.caller(), &ctx.meta(), inputs, Some(key.clone()))

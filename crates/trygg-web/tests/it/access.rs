@@ -85,6 +85,7 @@ on_both_backends!(
                 )
                 .replace("/admin/users/{id}", &format!("/admin/users/{target}"))
                 .replace("{id}", "1")
+                .replace("{photo}", "1")
                 .replace("{*name}", "app.css")
         };
 

@@ -17,7 +17,9 @@ const SECRET: &[u8] = b"GPS 58.4109N 15.6216E Storgatan 1";
 
 /// A small JPEG with an EXIF APP1 segment and a comment, both holding [`SECRET`].
 fn phone_jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 140]));
+    let img = image::RgbImage::from_fn(96, 64, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 140])
+    });
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
         .encode_image(&img)
@@ -111,7 +113,13 @@ async fn get(app: &TestApp, path: &str, b: &Browser) -> Raw {
 
 /// A multipart POST from our own origin; the CSRF token travels as the first field
 /// (as the forms put it) unless `csrf_header` sends it in the header instead.
-async fn post_multipart(app: &TestApp, path: &str, b: &Browser, parts: &[Part<'_>], csrf_header: bool) -> Raw {
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    b: &Browser,
+    parts: &[Part<'_>],
+    csrf_header: bool,
+) -> Raw {
     let mut req = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -128,7 +136,12 @@ async fn post_multipart(app: &TestApp, path: &str, b: &Browser, parts: &[Part<'_
 }
 
 /// The report form's fields for one incident, CSRF token first, and its photos.
-fn report<'a>(b: &Browser, description: &str, sharing: &str, photos: Vec<Part<'a>>) -> Vec<Part<'a>> {
+fn report<'a>(
+    b: &Browser,
+    description: &str,
+    sharing: &str,
+    photos: Vec<Part<'a>>,
+) -> Vec<Part<'a>> {
     let mut parts = vec![Part::Text("csrf_token", b.csrf.clone())];
     for (k, v) in [
         ("idempotency_key", format!("photo-{description}")),
@@ -182,13 +195,21 @@ on_both_backends!(
         let form = app.get("/rapportera", Some(&reporter)).await;
         assert!(form.body.contains("enctype=\"multipart/form-data\""));
         assert!(form.body.contains("type=\"file\""));
-        assert!(form.body.contains("accept=\"image/jpeg,image/png,image/webp\""));
+        assert!(
+            form.body
+                .contains("accept=\"image/jpeg,image/png,image/webp\"")
+        );
 
         let parts = report(
             &reporter,
             "Klotter med foto",
             "partners",
-            vec![Part::File("i0.photos", "IMG_0001.JPG", "image/jpeg", phone_jpeg())],
+            vec![Part::File(
+                "i0.photos",
+                "IMG_0001.JPG",
+                "image/jpeg",
+                phone_jpeg(),
+            )],
         );
         let sent = post_multipart(&app, "/rapportera", &reporter, &parts, false).await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
@@ -210,7 +231,10 @@ on_both_backends!(
             assert_eq!(photo.headers[header::CACHE_CONTROL], "private, no-store");
             assert_eq!(photo.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
             assert!(photo.body.starts_with(&[0xFF, 0xD8]));
-            assert!(!contains(&photo.body, SECRET), "{path} still has the metadata");
+            assert!(
+                !contains(&photo.body, SECRET),
+                "{path} still has the metadata"
+            );
             assert!(!contains(&photo.body, b"Exif"));
         }
         let entries = app.trygg.db.audit_entries(0, 100_000).await.unwrap();
@@ -312,16 +336,30 @@ on_both_backends!(
             "partners",
             vec![
                 Part::File("i0.photos", "ok.jpg", "image/jpeg", phone_jpeg()),
-                Part::File("i0.photos", "bild.jpg", "image/jpeg", b"hello, not a picture".to_vec()),
+                Part::File(
+                    "i0.photos",
+                    "bild.jpg",
+                    "image/jpeg",
+                    b"hello, not a picture".to_vec(),
+                ),
             ],
         );
         let reply = post_multipart(&app, "/rapportera", &reporter, &parts, false).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         let html = reply.text();
-        assert!(html.contains("Filen är inte en bild i JPEG, PNG eller WebP"), "{html}");
-        assert!(html.contains("href=\"#i0-photos\""), "the summary links to the field");
+        assert!(
+            html.contains("Filen är inte en bild i JPEG, PNG eller WebP"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"#i0-photos\""),
+            "the summary links to the field"
+        );
         assert!(html.contains("Foton måste väljas igen"));
-        assert!(html.contains("Foto som inte är ett foto"), "the text is kept");
+        assert!(
+            html.contains("Foto som inte är ett foto"),
+            "the text is kept"
+        );
         assert_eq!(incident_ids(&app).await.len(), before, "nothing stored");
         assert_eq!(
             app.trygg.db.audit_entries(0, 100_000).await.unwrap().len(),
@@ -410,7 +448,12 @@ on_both_backends!(
             &app,
             &path,
             &reporter,
-            &[Part::File("photos", "x.webp", "image/webp", b"RIFF\0\0\0\0WEBPjunk".to_vec())],
+            &[Part::File(
+                "photos",
+                "x.webp",
+                "image/webp",
+                b"RIFF\0\0\0\0WEBPjunk".to_vec(),
+            )],
             true,
         )
         .await;
@@ -430,7 +473,12 @@ on_both_backends!(
         )
         .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let back = get(&app, page.headers[header::LOCATION].to_str().unwrap(), &reporter).await;
+        let back = get(
+            &app,
+            page.headers[header::LOCATION].to_str().unwrap(),
+            &reporter,
+        )
+        .await;
         assert!(back.text().contains("Fotona har lagts till."));
         let list = get(&app, &path, &reporter).await;
         let json: serde_json::Value = serde_json::from_slice(&list.body).unwrap();
