@@ -725,6 +725,25 @@ impl Trygg {
         let sunday = monday
             .checked_add(jiff::Span::new().days(6))
             .unwrap_or(monday);
+        // The measures still open in the area, as the caller may see them (every role that
+        // may read the draft picture may read shared measures).
+        let open_measures = self
+            .open_measures_in_area(caller, area)
+            .await?
+            .into_iter()
+            .map(|m| OpenMeasure {
+                id: m.row.id.0,
+                title: m.row.values.title.clone(),
+                owner: m
+                    .row
+                    .owner_unit_name
+                    .clone()
+                    .or_else(|| m.row.owner_organisation_name.clone())
+                    .unwrap_or_default(),
+                status: m.status.code().to_owned(),
+                due: m.row.values.due_date.clone(),
+            })
+            .collect();
         Ok(WeeklyPicture {
             area: PictureArea {
                 id: area,
@@ -766,7 +785,7 @@ impl Trygg {
             notable,
             police_events,
             police_scope: police_scope.into(),
-            open_measures: Vec::new(),
+            open_measures,
         })
     }
 

@@ -320,6 +320,33 @@ on_both_backends!(
         assert!(p.open_measures.is_empty());
         assert_eq!(p.scope.sharing, "all");
 
+        // A measure on the area is listed among the open measures of the live picture.
+        let open = trygg
+            .create_measure(
+                &coordinator,
+                &meta,
+                trygg_core::measures::MeasureInput {
+                    title: "Bättre belysning i gångtunneln".into(),
+                    description: "Tunneln är mörk på kvällarna.".into(),
+                    kind: "lighting".into(),
+                    due_date: "2026-12-31".into(),
+                    areas: vec![area],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let listed = trygg
+            .weekly_picture(&coordinator, area, week)
+            .await
+            .unwrap()
+            .open_measures;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].id, open.0);
+        assert_eq!(listed[0].title, "Bättre belysning i gångtunneln");
+        assert_eq!(listed[0].status, "proposed");
+        assert_eq!(listed[0].due.as_deref(), Some("2026-12-31"));
+
         // The analyst (police) sees partners-shared and own-organisation incidents: not
         // the reporter organisation's `own` one.
         let pa = trygg.weekly_picture(&analyst, area, week).await.unwrap();

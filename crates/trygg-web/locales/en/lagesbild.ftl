@@ -87,3 +87,12 @@ lagesbild-measures = Open measures in the area
 lagesbild-measures-none = No open measures to show.
 error-lagesbild_invalid_week = Write the week as YYYY-Wnn, for example 2026-W47.
 error-lagesbild_unknown_area = Choose an area from the list.
+
+lagesbild-measure-status-proposed = proposed
+lagesbild-measure-status-assigned = assigned
+lagesbild-measure-status-accepted = accepted
+lagesbild-measure-status-in_progress = in progress
+lagesbild-measure-status-done = done
+lagesbild-measure-status-confirmed = confirmed
+lagesbild-measure-status-refused = refused
+lagesbild-measure-status-not_feasible = not feasible

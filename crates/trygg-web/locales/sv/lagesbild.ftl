@@ -87,3 +87,12 @@ lagesbild-measures = Pågående åtgärder i området
 lagesbild-measures-none = Inga pågående åtgärder att visa.
 error-lagesbild_invalid_week = Skriv veckan som ÅÅÅÅ-Vnn, till exempel 2026-W47.
 error-lagesbild_unknown_area = Välj ett område i listan.
+
+lagesbild-measure-status-proposed = föreslagen
+lagesbild-measure-status-assigned = tilldelad
+lagesbild-measure-status-accepted = accepterad
+lagesbild-measure-status-in_progress = pågår
+lagesbild-measure-status-done = utförd
+lagesbild-measure-status-confirmed = bekräftad
+lagesbild-measure-status-refused = avböjd
+lagesbild-measure-status-not_feasible = inte genomförbar

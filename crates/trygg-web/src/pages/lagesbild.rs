@@ -473,7 +473,7 @@ impl PictureView {
                 .map(|m| MeasureView {
                     title: m.title.clone(),
                     owner: m.owner.clone(),
-                    status: m.status.clone(),
+                    status: lang.t(&format!("lagesbild-measure-status-{}", m.status)),
                     due: m.due.clone().unwrap_or_default(),
                 })
                 .collect(),
