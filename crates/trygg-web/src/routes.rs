@@ -590,6 +590,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/api/v1/lagesbild/publications",
+            Signed(Action::ReadPublishedLagesbild),
+            get(api::publications::list),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/lagesbild/publications/{id}",
+            Signed(Action::ReadPublishedLagesbild),
+            get(api::publications::one),
+        ),
+        r(
+            Method::GET,
             "/api/v1/me",
             Signed(Action::ViewStartPage),
             get(api::me::me),

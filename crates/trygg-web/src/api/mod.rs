@@ -13,6 +13,7 @@ pub mod lagesbild;
 pub mod me;
 pub mod measures;
 pub mod photos;
+pub mod publications;
 pub mod walks;
 
 use axum::Json;
@@ -74,6 +75,8 @@ pub struct ApiErrorBody {
         exports::csv,
         exports::geojson,
         lagesbild::picture,
+        publications::list,
+        publications::one,
         walks::list,
         walks::one,
         walks::create,

@@ -240,6 +240,28 @@ on_both_backends!(
         let list = app.get("/lagesbild/publicerade", Some(&reader)).await;
         assert!(list.body.contains(&href));
 
+        // The same publication through the API: listed, and its snapshot verified
+        // against the stored hash; the reader gets no participant names there either.
+        let api_list = app
+            .get("/api/v1/lagesbild/publications", Some(&reader))
+            .await;
+        assert_eq!(api_list.status, StatusCode::OK);
+        let json: serde_json::Value = serde_json::from_str(&api_list.body).unwrap();
+        let listed = json["publications"].as_array().unwrap();
+        assert!(listed.iter().any(|p| p["id"] == id), "{json}");
+        let api_one = app
+            .get(
+                &format!("/api/v1/lagesbild/publications/{id}"),
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(api_one.status, StatusCode::OK);
+        let json: serde_json::Value = serde_json::from_str(&api_one.body).unwrap();
+        assert_eq!(json["verified"], true);
+        assert_eq!(json["publication"]["sha256"], row.summary.sha256.as_str());
+        assert!(json["snapshot"]["picture"].is_object(), "{json}");
+        assert!(!api_one.body.contains("Åsa Öberg"));
+
         let reviewer = {
             let (email, password) = app.logins[&Role::Samordnare].clone();
             let s = app
