@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { checkA11y, checkNoHorizontalOverflow, launchBrowser, newPage, pageProblems } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { logIn, navigation, stepFor, visit, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -19,13 +19,6 @@ let server;
 let browser;
 
 const step = stepFor(() => server);
-
-async function visit(page, target, { status = 200 } = {}) {
-  const response = await page.goto(target, { waitUntil: 'load' });
-  assert.ok(response, `GET ${target} gave no response`);
-  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
-  return response;
-}
 
 /** One <main>, one <h1>, no CSP violation or script error, axe, reflow at 320 px. */
 async function checkPage(page) {
@@ -42,15 +35,6 @@ async function checkPage(page) {
   if (page.viewportSize().width <= 320) {
     await checkNoHorizontalOverflow(page);
   }
-}
-
-async function logIn(page, { email, password }) {
-  await visit(page, '/login');
-  const form = page.locator('form:has(input[name="password"])');
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('input[name="password"]').fill(password);
-  await navigation(page, () => form.locator('[type="submit"]').first().click());
-  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }
 
 before(async () => {

@@ -19,7 +19,7 @@ import {
   screenshot,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { logIn, navigation, stepFor, visit, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 180_000;
@@ -28,13 +28,6 @@ let server;
 let browser;
 
 const step = stepFor(() => server);
-
-async function visit(page, target, { status = 200 } = {}) {
-  const response = await page.goto(target, { waitUntil: 'load' });
-  assert.ok(response, `GET ${target} gave no response`);
-  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
-  return response;
-}
 
 /** Waits until incidents.js has drawn every map of the page (or reported it could not). */
 async function mapsDrawn(page) {
@@ -71,15 +64,6 @@ async function checkPage(page) {
   if (page.viewportSize().width <= 320) {
     await checkNoHorizontalOverflow(page);
   }
-}
-
-async function logIn(page, { email, password }) {
-  await visit(page, '/login');
-  const form = page.locator('form:has(input[name="password"])');
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('input[name="password"]').fill(password);
-  await navigation(page, () => form.locator('[type="submit"]').first().click());
-  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }
 
 async function focused(page) {

@@ -17,7 +17,7 @@ import {
   pageProblems,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { logIn, navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -66,15 +66,6 @@ async function checkPage(page, { lang = 'sv' } = {}) {
   if (page.viewportSize().width <= 320) {
     await checkNoHorizontalOverflow(page);
   }
-}
-
-async function logIn(page, { email, password }) {
-  await visit(page, '/login');
-  const form = page.locator('form:has(input[name="password"])');
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('input[name="password"]').fill(password);
-  await navigation(page, () => form.locator('[type="submit"]').first().click());
-  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }
 
 /** The focused element, for moving by Tab and for messages. */

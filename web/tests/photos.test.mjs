@@ -18,7 +18,7 @@ import {
   screenshot,
 } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { logIn, navigation, stepFor, where } from './steps.mjs';
 
 const PHONE = { width: 360, height: 780 };
 const STEP_TIMEOUT_MS = 180_000;
@@ -33,15 +33,6 @@ async function visit(page, target) {
   assert.ok(response, `GET ${target} gave no response`);
   assert.equal(response.status(), 200, `GET ${target} answered ${response.status()}`);
   return response;
-}
-
-async function logIn(page, { email, password }) {
-  await visit(page, '/login');
-  const form = page.locator('form:has(input[name="password"])');
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('input[name="password"]').fill(password);
-  await navigation(page, () => form.locator('[type="submit"]').first().click());
-  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }
 
 /** Presses Tab until the element with this id has focus (keyboard only). */

@@ -1,5 +1,8 @@
 // Small helpers every browser test file uses: steps that add the server's last output
-// to a failure, where the page is, and waiting for a navigation an action causes.
+// to a failure, where the page is, waiting for a navigation an action causes, visiting a
+// page with an expected status, and signing in.
+
+import assert from 'node:assert/strict';
 
 /** Re-throws `error` with the server's last output appended, which often says why. */
 export function withServerLog(server, error) {
@@ -38,4 +41,22 @@ export async function navigation(page, action) {
   await action();
   await navigated;
   await page.waitForLoadState('load');
+}
+
+/** Goes to `target` and asserts the answer's status (200 unless told). */
+export async function visit(page, target, { status = 200 } = {}) {
+  const response = await page.goto(target, { waitUntil: 'load' });
+  assert.ok(response, `GET ${target} gave no response`);
+  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
+  return response;
+}
+
+/** Signs in through the login form and asserts it lands on the start page. */
+export async function logIn(page, { email, password }) {
+  await visit(page, '/login');
+  const form = page.locator('form:has(input[name="password"])');
+  await form.locator('input[name="email"]').fill(email);
+  await form.locator('input[name="password"]').fill(password);
+  await navigation(page, () => form.locator('[type="submit"]').first().click());
+  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }

@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 
 import { checkA11y, checkNoHorizontalOverflow, launchBrowser, newPage, pageProblems } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { logIn, navigation, stepFor, visit, where } from './steps.mjs';
 
 const STEP_TIMEOUT_MS = 180_000;
 const PARTICIPANT = 'Kim Hemligsson';
@@ -36,13 +36,6 @@ const pagesToCheck = new Set(['/walks', '/walks/new', '/public/walks']);
 
 const step = stepFor(() => server);
 
-async function visit(page, target, { status = 200 } = {}) {
-  const response = await page.goto(target, { waitUntil: 'load' });
-  assert.ok(response, `GET ${target} gave no response`);
-  assert.equal(response.status(), status, `GET ${target} answered ${response.status()}, expected ${status}`);
-  return response;
-}
-
 async function checkPage(page) {
   const name = `${where(page)} at ${page.viewportSize().width}px`;
   const shell = await page.evaluate(() => ({
@@ -57,15 +50,6 @@ async function checkPage(page) {
   if (page.viewportSize().width <= 320) {
     await checkNoHorizontalOverflow(page);
   }
-}
-
-async function logIn(page, { email, password }) {
-  await visit(page, '/login');
-  const form = page.locator('form:has(input[name="password"])');
-  await form.locator('input[name="email"]').fill(email);
-  await form.locator('input[name="password"]').fill(password);
-  await navigation(page, () => form.locator('[type="submit"]').first().click());
-  assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
 }
 
 /** The newest outbox e-mail to an address, read from the test database. */
