@@ -21,7 +21,7 @@ step "PostgreSQL ($TEST_DATABASE_URL)"
 if ! pg_isready -d "$TEST_DATABASE_URL" -q 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
     echo "not answering; starting the local cluster"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sed -n 1p)" main start || true
     for _ in $(seq 1 30); do pg_isready -d "$TEST_DATABASE_URL" -q && break; sleep 1; done
   fi
 fi
@@ -60,7 +60,9 @@ if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null || ! com
     exit 1
   fi
 fi
-pdftotext -v 2>&1 | head -1
+# Not `| head -1`: under pipefail, head closing the pipe early kills pdftotext with
+# SIGPIPE and the script with exit 141.
+pdftotext -v 2>&1 | sed -n 1p
 sqlite3 --version
 
 step "cargo fmt --check"
