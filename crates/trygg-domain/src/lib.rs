@@ -14,7 +14,9 @@ pub mod invalid;
 pub mod measure;
 pub mod organisation;
 pub mod place;
+pub mod plan;
 pub mod policy;
+pub mod promise;
 pub mod time;
 pub mod walk;
 

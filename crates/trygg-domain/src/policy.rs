@@ -58,6 +58,9 @@ pub enum Action {
     AnswerMeasures,
     /// Manage agreements, plans, promises and monthly reports.
     ManagePlans,
+    /// Read agreements, their activity plans, the BF groups' plans and the åtgärdsplan
+    /// versions (partner staff; the public sees none of it).
+    ReadPlans,
     /// Read published promises and protocols (also possible without login).
     ReadPublished,
     /// Plan safety walks and edit their protocols.
@@ -66,6 +69,10 @@ pub enum Action {
     AnswerWalkProposals,
     /// Create, list and revoke organisations' API tokens for integrations.
     ManageApiTokens,
+    /// Write medborgarlöften and their monthly reports, and read the drafts.
+    ManagePromises,
+    /// Publish a monthly promise report (final: it is never changed afterwards).
+    PublishPromiseReports,
 }
 
 /// How far a permission reaches.
@@ -126,6 +133,7 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
     (Action::ManageMeasures, [Deny, Any, Deny, Deny, Deny, Deny]),
     (Action::AnswerMeasures, [Deny, Any, Deny, Deny, Unit, Deny]),
     (Action::ManagePlans, [Deny, Any, Deny, Deny, Deny, Deny]),
+    (Action::ReadPlans, [Deny, Any, Any, Any, Any, Any]),
     (Action::ReadPublished, [Any, Any, Any, Any, Any, Any]),
     (Action::PlanWalks, [Deny, Any, Deny, Deny, Deny, Deny]),
     (
@@ -134,6 +142,13 @@ pub const POLICY: &[(Action, [Grant; 6])] = &[
     ),
     // A token is an account for a machine; accounts are the admin's (ACCESS.md).
     (Action::ManageApiTokens, [Any, Deny, Deny, Deny, Deny, Deny]),
+    // ACCESS.md: promises and monthly reports are the coordinator's; everyone else
+    // reads what is published, like the public.
+    (Action::ManagePromises, [Deny, Any, Deny, Deny, Deny, Deny]),
+    (
+        Action::PublishPromiseReports,
+        [Deny, Any, Deny, Deny, Deny, Deny],
+    ),
 ];
 
 /// The most an integration (an API token of an organisation) may ever be granted,
@@ -212,10 +227,13 @@ mod tests {
         manage_measures           -     A          -          -         -           -
         answer_measures           -     A          -          -         U           -
         manage_plans              -     A          -          -         -           -
+        read_plans                -     A          A          A         A           A
         read_published            A     A          A          A         A           A
         plan_walks                -     A          -          -         -           -
         answer_walk_proposals     -     A          -          -         U           -
         manage_api_tokens         A     -          -          -         -           -
+        manage_promises           -     A          -          -         -           -
+        publish_promise_reports   -     A          -          -         -           -
     ";
 
     fn action_code(a: Action) -> String {
