@@ -204,6 +204,8 @@ impl Trygg {
         let measures = self.load_demo_measures().await?;
         tracing::info!(measures, "demo measures");
         self.load_demo_walks().await?;
+        let promise_reports = self.load_demo_promises().await?;
+        tracing::info!(promise_reports, "demo promise reports");
         Ok(incidents)
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod demo;
 mod demo_incidents;
 mod demo_measures;
+mod demo_promises;
 mod error;
 pub mod est_meeting;
 pub mod geography;
@@ -25,6 +26,7 @@ pub mod measures;
 pub mod pdf;
 pub mod periodic;
 pub mod photos;
+pub mod promises;
 pub mod secret;
 pub mod walks;
 

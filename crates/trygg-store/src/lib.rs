@@ -15,6 +15,7 @@ pub mod measure;
 mod model;
 pub mod photo;
 mod postgres;
+pub mod promise;
 mod queries;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -30,6 +31,7 @@ pub use measure::MeasureStore;
 pub use model::*;
 pub use photo::PhotoStore;
 pub use postgres::PgStore;
+pub use promise::PromiseStore;
 pub use sqlite::SqliteStore;
 pub use walk::WalkStore;
 

@@ -88,3 +88,4 @@ crate::est_meeting::impl_est_meeting_store!(PgStore, sqlx::Postgres);
 // Two senders never claim the same outbox row: the second skips rows the first locked.
 crate::measure::impl_measure_store!(PgStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
 crate::walk::impl_walk_store!(PgStore, sqlx::Postgres);
+crate::promise::impl_promise_store!(PgStore, sqlx::Postgres);

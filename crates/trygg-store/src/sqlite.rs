@@ -111,3 +111,4 @@ crate::lagesbild::impl_lagesbild_store!(SqliteStore, sqlx::Sqlite);
 crate::est_meeting::impl_est_meeting_store!(SqliteStore, sqlx::Sqlite);
 crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
 crate::walk::impl_walk_store!(SqliteStore, sqlx::Sqlite);
+crate::promise::impl_promise_store!(SqliteStore, sqlx::Sqlite);

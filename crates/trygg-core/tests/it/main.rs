@@ -10,5 +10,6 @@ mod lagesbild;
 mod measures;
 mod periodic;
 mod photos;
+mod promises;
 mod smtp_sink;
 mod walks;
