@@ -10,16 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  checkA11y,
-  checkNoHorizontalOverflow,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-} from './browser.mjs';
+import { launchBrowser, newPage, screenshot } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { logIn, navigation, stepFor, visit, where } from './steps.mjs';
+import { checkPage as checkShell, logIn, navigation, stepFor, visit, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 180_000;
@@ -47,23 +40,10 @@ async function mapsDrawn(page) {
 }
 
 /** One <main>, one <h1>, <html lang>, no CSP violation or script error, axe, reflow. */
+/** The shared page checks, once the maps have drawn. */
 async function checkPage(page) {
   await mapsDrawn(page);
-  const shell = await page.evaluate(() => ({
-    lang: document.documentElement.getAttribute('lang'),
-    mains: document.querySelectorAll('main').length,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
-  }));
-  const name = `${where(page)} at ${page.viewportSize().width}px`;
-  assert.equal(shell.lang, 'sv', `${name}: <html lang> is ${shell.lang}`);
-  assert.equal(shell.mains, 1, `${name}: expected one <main>`);
-  assert.equal(shell.h1s.length, 1, `${name}: expected one <h1>, found ${JSON.stringify(shell.h1s)}`);
-  const problems = await pageProblems(page);
-  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
-  await checkA11y(page);
-  if (page.viewportSize().width <= 320) {
-    await checkNoHorizontalOverflow(page);
-  }
+  await checkShell(page);
 }
 
 async function focused(page) {

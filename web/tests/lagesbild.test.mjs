@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { checkA11y, checkNoHorizontalOverflow, launchBrowser, newPage, pageProblems } from './browser.mjs';
+import { launchBrowser, newPage } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { logIn, navigation, stepFor, visit, where } from './steps.mjs';
+import { checkPage, logIn, navigation, stepFor, visit } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -22,21 +22,6 @@ let browser;
 const step = stepFor(() => server);
 
 /** One <main>, one <h1>, no CSP violation or script error, axe, reflow at 320 px. */
-async function checkPage(page) {
-  const shell = await page.evaluate(() => ({
-    mains: document.querySelectorAll('main').length,
-    h1s: document.querySelectorAll('h1').length,
-  }));
-  const name = `${where(page)} at ${page.viewportSize().width}px`;
-  assert.equal(shell.mains, 1, `${name}: expected one <main>`);
-  assert.equal(shell.h1s, 1, `${name}: expected one <h1>`);
-  const problems = await pageProblems(page);
-  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
-  await checkA11y(page);
-  if (page.viewportSize().width <= 320) {
-    await checkNoHorizontalOverflow(page);
-  }
-}
 
 before(async () => {
   server = await startTrygg();

@@ -9,15 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  checkA11y,
-  checkNoHorizontalOverflow,
-  launchBrowser,
-  newPage,
-  pageProblems,
-} from './browser.mjs';
+import { launchBrowser, newPage } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { logIn, navigation, stepFor, where } from './steps.mjs';
+import { checkPage, logIn, navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -50,23 +44,6 @@ async function mapDrawn(page) {
 }
 
 /** One <main>, one <h1>, <html lang>, no CSP violation or script error, axe, reflow. */
-async function checkPage(page, { lang = 'sv' } = {}) {
-  const shell = await page.evaluate(() => ({
-    lang: document.documentElement.getAttribute('lang'),
-    mains: document.querySelectorAll('main').length,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
-  }));
-  const name = `${where(page)} at ${page.viewportSize().width}px`;
-  assert.equal(shell.lang, lang, `${name}: <html lang> is ${shell.lang}`);
-  assert.equal(shell.mains, 1, `${name}: expected one <main>`);
-  assert.equal(shell.h1s.length, 1, `${name}: expected one <h1>, found ${JSON.stringify(shell.h1s)}`);
-  const problems = await pageProblems(page);
-  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
-  await checkA11y(page);
-  if (page.viewportSize().width <= 320) {
-    await checkNoHorizontalOverflow(page);
-  }
-}
 
 /** The focused element, for moving by Tab and for messages. */
 async function focused(page) {

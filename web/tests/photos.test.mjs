@@ -9,16 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  checkA11y,
-  checkNoHorizontalOverflow,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-} from './browser.mjs';
+import { launchBrowser, newPage, screenshot } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { logIn, navigation, stepFor, where } from './steps.mjs';
+import { checkPage, logIn, navigation, stepFor, where } from './steps.mjs';
 
 const PHONE = { width: 360, height: 780 };
 const STEP_TIMEOUT_MS = 180_000;
@@ -50,12 +43,6 @@ async function tabTo(page, id) {
 }
 
 /** No CSP violation or script error, axe, and no sideways scrolling on the phone. */
-async function checkPage(page) {
-  const problems = await pageProblems(page);
-  assert.deepEqual(problems, [], `${where(page)}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
-  await checkA11y(page);
-  await checkNoHorizontalOverflow(page);
-}
 
 /** A JPEG the browser itself draws: a photo-like picture, 800 × 600. */
 async function drawnJpeg(page) {

@@ -8,16 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  checkA11y,
-  checkNoHorizontalOverflow,
-  launchBrowser,
-  newPage,
-  pageProblems,
-  screenshot,
-} from './browser.mjs';
+import { launchBrowser, newPage, screenshot } from './browser.mjs';
 import { startTrygg } from './server.mjs';
-import { navigation, stepFor, where } from './steps.mjs';
+import { checkPage, navigation, stepFor, where } from './steps.mjs';
 
 const WIDTHS = [1280, 320];
 const STEP_TIMEOUT_MS = 120_000;
@@ -51,30 +44,6 @@ async function visit(page, target, { status = 200, path } = {}) {
  * and one `<h1>`, no CSP violation or uncaught script error, no axe violation, and at
  * narrow widths no horizontal scrolling.
  */
-async function checkPage(page, { lang } = {}) {
-  const shell = await page.evaluate(() => ({
-    lang: document.documentElement.getAttribute('lang'),
-    mains: document.querySelectorAll('main').length,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
-  }));
-  const name = `${where(page)} at ${page.viewportSize().width}px`;
-  assert.ok(['sv', 'en'].includes(shell.lang), `${name}: <html lang> is ${JSON.stringify(shell.lang)}, expected "sv" or "en"`);
-  if (lang) {
-    assert.equal(shell.lang, lang, `${name}: <html lang> is "${shell.lang}", expected "${lang}"`);
-  }
-  assert.equal(shell.mains, 1, `${name}: expected exactly one <main>, found ${shell.mains}`);
-  assert.equal(
-    shell.h1s.length,
-    1,
-    `${name}: expected exactly one <h1>, found ${shell.h1s.length} ${JSON.stringify(shell.h1s)}`,
-  );
-  const problems = await pageProblems(page);
-  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
-  await checkA11y(page);
-  if (page.viewportSize().width <= 320) {
-    await checkNoHorizontalOverflow(page);
-  }
-}
 
 /** The login form (the form with the password field). */
 function loginForm(page) {

@@ -1,8 +1,10 @@
 // Small helpers every browser test file uses: steps that add the server's last output
 // to a failure, where the page is, waiting for a navigation an action causes, visiting a
-// page with an expected status, and signing in.
+// page with an expected status, signing in, and the checks every page must pass.
 
 import assert from 'node:assert/strict';
+
+import { checkA11y, checkNoHorizontalOverflow, pageProblems } from './browser.mjs';
 
 /** Re-throws `error` with the server's last output appended, which often says why. */
 export function withServerLog(server, error) {
@@ -59,4 +61,34 @@ export async function logIn(page, { email, password }) {
   await form.locator('input[name="password"]').fill(password);
   await navigation(page, () => form.locator('[type="submit"]').first().click());
   assert.equal(new URL(page.url()).pathname, '/', `login as ${email} ended on ${where(page)}`);
+}
+
+/**
+ * The checks every page must pass: `<html lang>` Swedish or English (or `lang` when
+ * given), one `<main>` and one `<h1>`, no CSP violation or script error, WCAG 2.1 AA by
+ * axe-core, and no horizontal scrolling at 320 px (reflow).
+ */
+export async function checkPage(page, { lang } = {}) {
+  const shell = await page.evaluate(() => ({
+    lang: document.documentElement.getAttribute('lang'),
+    mains: document.querySelectorAll('main').length,
+    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
+  }));
+  const name = `${where(page)} at ${page.viewportSize().width}px`;
+  assert.ok(['sv', 'en'].includes(shell.lang), `${name}: <html lang> is ${JSON.stringify(shell.lang)}, expected "sv" or "en"`);
+  if (lang) {
+    assert.equal(shell.lang, lang, `${name}: <html lang> is "${shell.lang}", expected "${lang}"`);
+  }
+  assert.equal(shell.mains, 1, `${name}: expected exactly one <main>, found ${shell.mains}`);
+  assert.equal(
+    shell.h1s.length,
+    1,
+    `${name}: expected exactly one <h1>, found ${shell.h1s.length} ${JSON.stringify(shell.h1s)}`,
+  );
+  const problems = await pageProblems(page);
+  assert.deepEqual(problems, [], `${name}: CSP violations or script errors:\n  ${problems.join('\n  ')}`);
+  await checkA11y(page);
+  if (page.viewportSize().width <= 320) {
+    await checkNoHorizontalOverflow(page);
+  }
 }
