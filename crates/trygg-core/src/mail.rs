@@ -212,6 +212,9 @@ impl Trygg {
             if let Err(e) = self.schedule_measure_reminders().await {
                 tracing::error!(error = ?e, "measure reminders failed");
             }
+            if let Err(e) = self.remind_walk_owners(BASE_URL).await {
+                tracing::error!(error = ?e, "walk reminders failed");
+            }
             loop {
                 match self.deliver_outbox(&mailer, &worker).await {
                     Ok(d) if d.sent + d.retried + d.given_up > 0 => {
@@ -229,6 +232,8 @@ impl Trygg {
                     }
                 }
             }
+            // Lets operators (and the two-instance test) see the sender is alive.
+            tracing::debug!(worker = %worker, "e-mail sender round done");
             tokio::select! {
                 () = &mut stop => return,
                 () = tokio::time::sleep(every) => {}

@@ -15,8 +15,14 @@
 //! ([`PublicProtocol`] has no field that could hold them); observation descriptions are
 //! masked like incident descriptions before they are stored.
 //!
-//! E-mail (confirmations, answer links, reminders) goes through the measures' outbox, so
-//! a sender on any instance delivers it once.
+//! E-mail (confirmations, answer links, reminders) goes through the measures' outbox,
+//! queued in the same transaction as the write it tells about (a sign-up, a new link,
+//! the reminder mark), so a sender on any instance delivers it once and never for a
+//! write that was rolled back.
+//!
+//! A "will do" answer by a unit makes the proposal a measure (owner: that unit, due:
+//! the promised date, linked to the proposal), written with the answer; from then on
+//! the proposal's status in the protocol is the measure's.
 
 use jiff::civil::Date;
 use serde_json::json;
@@ -26,6 +32,7 @@ use trygg_domain::geo::Wgs84;
 use trygg_domain::id::{AreaId, OrganisationId, UnitId, UserId};
 use trygg_domain::incident::personal_data;
 use trygg_domain::incident::photo::{CleanPhoto, PhotoLimits};
+use trygg_domain::measure::{MeasureId, MeasureStatus, Note, Transition};
 use trygg_domain::policy::{Action, Grant};
 use trygg_domain::time::Instant;
 use trygg_domain::walk::{
@@ -33,11 +40,12 @@ use trygg_domain::walk::{
     ProblemType, ProposalFacts, ProposalId, ProposalStatus, StopId, WalkId, WalkStatus,
 };
 use trygg_store::Store;
-use trygg_store::measure::{MeasureStore, NewEmail};
+use trygg_store::measure::{MeasureStore, MeasureValues, NewEmail, NewHistory, NewMeasure};
 use trygg_store::walk::{
     AnswerRecord, ExternalOwnerRow, InvitationRow, NewObservation, NewParticipant, NewStop,
-    NewWalk, NewWalkPhoto, ObservationRow, OrganiserRow, ParticipantRow, ProposalRow, Route,
-    SignUp, StopRow, WalkPhotoRow, WalkRow, WalkStore,
+    NewWalk, NewWalkPhoto, ObservationRow, OrganiserRow, ParticipantRow, ProposalMeasure,
+    ProposalRow, ReminderBatch, Route, SignUp, StopRow, WalkChanges, WalkPhotoRow, WalkRow,
+    WalkStore,
 };
 
 use crate::actor::draft;
@@ -273,9 +281,53 @@ pub fn stops_text(stops: &[StopRow]) -> String {
         .join("\n")
 }
 
+/// New stops as route text, to compare with the stored route.
+fn stops_text_of(stops: &[NewStop]) -> String {
+    stops
+        .iter()
+        .map(|s| match s.position {
+            Some((lat, lon)) => format!("{}; {lat:.5}, {lon:.5}", s.name),
+            None => s.name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn status_of(row: &ProposalRow, today: Date) -> ProposalStatus {
+    // A promise that became a measure moves with the measure.
+    if row.answer.as_deref() == Some("will_do")
+        && let Some(ms) = row
+            .measure_status
+            .as_deref()
+            .and_then(|m| MeasureStatus::parse(m).ok())
+    {
+        let due = row
+            .measure_due
+            .as_deref()
+            .or(row.due.as_deref())
+            .and_then(|d| d.parse::<Date>().ok());
+        return match ms {
+            MeasureStatus::Done | MeasureStatus::Confirmed => ProposalStatus::Done,
+            MeasureStatus::Refused | MeasureStatus::NotFeasible => ProposalStatus::Declined,
+            _ => ProposalStatus::of(Some("will_do"), due, false, today),
+        };
+    }
     let due = row.due.as_deref().and_then(|d| d.parse::<Date>().ok());
     ProposalStatus::of(row.answer.as_deref(), due, row.done_at.is_some(), today)
+}
+
+/// The measure kind closest to an observed problem.
+fn measure_kind(problem: &str) -> &'static str {
+    match problem {
+        "lighting" => "lighting",
+        "vegetation" => "vegetation",
+        "litter" | "graffiti" => "cleaning",
+        _ => "other",
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }
 
 fn owner_name(row: &ProposalRow) -> Option<String> {
@@ -448,6 +500,116 @@ impl Trygg {
             organisers,
             invitations: input.invitations.clone(),
         })
+    }
+
+    /// Changes a planned walk: time, after dark, area, route, organisers, invitations
+    /// and the sign-up cap (not below those signed up already). Stops keep their ids by
+    /// position; a stop with observations cannot be removed. Audited with each changed
+    /// field before and after.
+    pub async fn edit_walk(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: WalkId,
+        input: WalkInput,
+    ) -> Result<()> {
+        caller.require(Action::PlanWalks)?;
+        let old = self.db.walk(id).await?.ok_or(Error::NotFound)?;
+        if old.status != WalkStatus::Planned.code() {
+            return Err(Error::Refused("walk_not_planned"));
+        }
+        let now = self.clock.now();
+        let new = self
+            .new_walk(caller, &input, now, old.previous_walk_id)
+            .await?;
+        if new.capacity < old.participants {
+            return Err(Invalid::new("capacity", "capacity_below_signups").into());
+        }
+        let old_stops = self.db.walk_stops(id).await?;
+        let stops = if stops_text(&old_stops) == stops_text_of(&new.stops) {
+            None
+        } else {
+            let observed: Vec<StopId> = self
+                .db
+                .observations(id)
+                .await?
+                .iter()
+                .filter_map(|o| o.stop_id)
+                .collect();
+            if old_stops
+                .iter()
+                .skip(new.stops.len())
+                .any(|s| observed.contains(&s.id))
+            {
+                return Err(Invalid::new("stops", "stop_has_observations").into());
+            }
+            Some(new.stops.clone())
+        };
+        let old_organisers: Vec<i64> = self
+            .db
+            .walk_organisers(id)
+            .await?
+            .iter()
+            .map(|o| o.user_id.0)
+            .collect();
+        let mut changes = serde_json::Map::new();
+        let mut note = |field: &str, before: serde_json::Value, after: serde_json::Value| {
+            if before != after {
+                changes.insert(field.into(), json!([before, after]));
+            }
+        };
+        note("title", json!(old.title), json!(new.title));
+        note(
+            "area_id",
+            json!(old.area_id.map(|a| a.0)),
+            json!(new.area_id.map(|a| a.0)),
+        );
+        note("starts_at", json!(old.starts_at.0), json!(new.starts_at.0));
+        note("ends_at", json!(old.ends_at.0), json!(new.ends_at.0));
+        note("after_dark", json!(old.after_dark), json!(new.after_dark));
+        note(
+            "meeting_point",
+            json!(old.meeting_point),
+            json!(new.meeting_point),
+        );
+        note(
+            "description",
+            json!(old.description),
+            json!(new.description),
+        );
+        note("capacity", json!(old.capacity), json!(new.capacity));
+        if let Some(st) = &stops {
+            note("stops", json!(old_stops.len()), json!(st.len()));
+        }
+        let mut new_organisers: Vec<i64> = new.organisers.iter().map(|u| u.0).collect();
+        new_organisers.sort();
+        new_organisers.dedup();
+        let mut sorted_old = old_organisers.clone();
+        sorted_old.sort();
+        note("organisers", json!(sorted_old), json!(new_organisers));
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "walk_edited",
+            "walk",
+            Some(id.to_string()),
+            json!({ "changes": changes }),
+        );
+        let c = WalkChanges {
+            title: new.title,
+            area_id: new.area_id,
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            after_dark: new.after_dark,
+            meeting_point: new.meeting_point,
+            description: new.description,
+            capacity: new.capacity,
+            stops,
+            organisers: new.organisers,
+            invitations: new.invitations,
+        };
+        Ok(self.db.update_walk(id, &c, audit).await?)
     }
 
     /// Every walk, for the coordinators and the answering units.
@@ -641,31 +803,29 @@ impl Trygg {
             group: group.map(|g| g.code().to_owned()),
             at: now,
         };
-        match self.db.sign_up(id, &new, audit).await? {
-            SignUp::Added(_) => {
-                let base = base_url.trim_end_matches('/');
-                let body = format!(
-                    "Hej {name}!\n\nDu är anmäld till trygghetsvandringen \"{title}\".\n\n\
-                     När: {when}\nSamling: {place}\n\nLägg till i din kalender: {base}/public/walks/{id}/kalender.ics\n\
-                     Mer information: {base}/public/walks/{id}\n\n\
-                     Kan du inte komma? Svara på det här meddelandet så lämnar vi platsen till någon annan.\n\n\
-                     Dina uppgifter används bara för den här vandringen och visas aldrig offentligt.\n",
-                    title = w.title,
-                    when = w.starts_at.local_display(),
-                    place = w.meeting_point,
-                );
-                self.send_email(NewEmail {
-                    dedupe_key: Some(format!("walk-{id}-signup-{}", email.as_str())),
-                    kind: "walk_signup".into(),
-                    measure_id: None,
-                    recipients: vec![email.as_str().to_owned()],
-                    subject: format!("Anmälan: {}", w.title),
-                    body,
-                    at: now,
-                })
-                .await?;
-                Ok(SignedUp::New)
-            }
+        let base = base_url.trim_end_matches('/');
+        let body = format!(
+            "Hej {name}!\n\nDu är anmäld till trygghetsvandringen \"{title}\".\n\n\
+             När: {when}\nSamling: {place}\n\nLägg till i din kalender: {base}/public/walks/{id}/kalender.ics\n\
+             Mer information: {base}/public/walks/{id}\n\n\
+             Kan du inte komma? Svara på det här meddelandet så lämnar vi platsen till någon annan.\n\n\
+             Dina uppgifter används bara för den här vandringen och visas aldrig offentligt.\n",
+            title = w.title,
+            when = w.starts_at.local_display(),
+            place = w.meeting_point,
+        );
+        let confirmation = NewEmail {
+            dedupe_key: Some(format!("walk-{id}-signup-{}", email.as_str())),
+            kind: "walk_signup".into(),
+            measure_id: None,
+            recipients: vec![email.as_str().to_owned()],
+            subject: format!("Anmälan: {}", w.title),
+            body,
+            at: now,
+        };
+        // The confirmation is queued in the sign-up's transaction, and only for a new one.
+        match self.db.sign_up(id, &new, &confirmation, audit).await? {
+            SignUp::Added(_) => Ok(SignedUp::New),
             SignUp::AlreadySignedUp(_) => Ok(SignedUp::Already),
             SignUp::Full => Err(Error::Refused("walk_full")),
             SignUp::Closed => Err(Error::Refused("signup_closed")),
@@ -973,9 +1133,8 @@ impl Trygg {
         base_url: &str,
         reminder: bool,
     ) -> Result<()> {
-        let token = secret::random_token();
         let now = self.clock.now();
-        let expires = now.plus_seconds(walk::ANSWER_LINK_DAYS * 86_400);
+        let (hash, expires, email) = self.owner_link_email(w, owner, items, base_url, reminder);
         let audit = draft(
             caller,
             meta,
@@ -985,9 +1144,27 @@ impl Trygg {
             Some(w.id.to_string()),
             json!({ "external_owner": owner.id.0, "reminder": reminder }),
         );
+        // The link and the e-mail carrying it in one transaction: no e-mail with a link
+        // that was never stored, no stored link whose e-mail is lost.
         self.db
-            .set_owner_token(owner.id, &secret::token_hash(&token), expires, audit)
+            .set_owner_token(owner.id, &hash, expires, &[email], audit)
             .await?;
+        Ok(())
+    }
+
+    /// A fresh answer link for an external owner: the token's hash to store, its
+    /// expiry, and the e-mail that carries the token (which is kept nowhere else).
+    fn owner_link_email(
+        &self,
+        w: &WalkRow,
+        owner: &ExternalOwnerRow,
+        items: usize,
+        base_url: &str,
+        reminder: bool,
+    ) -> (String, Instant, NewEmail) {
+        let token = secret::random_token();
+        let now = self.clock.now();
+        let expires = now.plus_seconds(walk::ANSWER_LINK_DAYS * 86_400);
         let link = format!(
             "{}/public/walks/svar/{token}",
             base_url.trim_end_matches('/')
@@ -1006,7 +1183,7 @@ impl Trygg {
             when = w.starts_at.local_display(),
             until = expires.local_display(),
         );
-        self.send_email(NewEmail {
+        let email = NewEmail {
             dedupe_key: None,
             kind: if reminder {
                 "walk_reminder"
@@ -1019,18 +1196,19 @@ impl Trygg {
             subject: format!("Förslag från trygghetsvandringen: {}", w.title),
             body,
             at: now,
-        })
-        .await
+        };
+        (secret::token_hash(&token), expires, email)
     }
 
-    /// Tells a unit's handläggare that proposals wait for their answer.
-    async fn notify_unit(
+    /// The e-mail telling a unit's handläggare that proposals wait for their answer;
+    /// `None` when the unit has nobody to tell.
+    async fn unit_email(
         &self,
         w: &WalkRow,
         unit: UnitId,
         base_url: &str,
         kind: &str,
-    ) -> Result<()> {
+    ) -> Result<Option<NewEmail>> {
         let recipients: Vec<String> = self
             .db
             .users()
@@ -1044,10 +1222,9 @@ impl Trygg {
             .map(|u| u.email)
             .collect();
         if recipients.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        let now = self.clock.now();
-        self.send_email(NewEmail {
+        Ok(Some(NewEmail {
             dedupe_key: None,
             kind: kind.into(),
             measure_id: None,
@@ -1059,9 +1236,23 @@ impl Trygg {
                 base_url.trim_end_matches('/'),
                 w.id
             ),
-            at: now,
-        })
-        .await
+            at: self.clock.now(),
+        }))
+    }
+
+    /// Tells a unit's handläggare that proposals wait for their answer (no write goes
+    /// with this request, so it is queued on its own).
+    async fn notify_unit(
+        &self,
+        w: &WalkRow,
+        unit: UnitId,
+        base_url: &str,
+        kind: &str,
+    ) -> Result<()> {
+        if let Some(e) = self.unit_email(w, unit, base_url, kind).await? {
+            self.send_email(e).await?;
+        }
+        Ok(())
     }
 
     /// A handläggare's (or coordinator's) answer in the UI. Out of the caller's unit:
@@ -1097,6 +1288,26 @@ impl Trygg {
         let p = self.reachable_proposal(caller, id).await?;
         if p.answer.as_deref() != Some("will_do") {
             return Err(Error::Refused("proposal_not_promised"));
+        }
+        if let Some(m) = p.measure_id {
+            // The measure carries the progress: done is its completion (undoing that is
+            // the coordinator's send-back on the measure).
+            if !done {
+                return Err(Error::Refused(trygg_domain::measure::ILLEGAL_TRANSITION));
+            }
+            let evidence = Note::parse(
+                "evidence",
+                "Markerat som klart i protokollet från trygghetsvandringen.",
+            )?;
+            self.transition_measure(
+                caller,
+                meta,
+                MeasureId(m),
+                Transition::Complete { evidence },
+                None,
+            )
+            .await?;
+            return Ok(());
         }
         let now = self.clock.now();
         let audit = draft(
@@ -1165,15 +1376,126 @@ impl Trygg {
             via,
             at: now,
         };
-        self.db.answer_proposal(p.id, &record, audit).await?;
-        self.measure_for_answer(p, answer).await
+        let measure = self.measure_for_answer(caller, meta, p, answer).await?;
+        self.db
+            .answer_proposal(p.id, &record, measure, audit)
+            .await?;
+        Ok(())
     }
 
-    /// Where an accepted proposal becomes a measure. The measures' use cases are not
-    /// in the core yet; until they are, the proposal's own answer and done mark carry
-    /// its progress, and this is the one call site to wire.
-    async fn measure_for_answer(&self, _p: &ProposalRow, _answer: &Answer) -> Result<()> {
-        Ok(())
+    /// The measure a "will do" by a unit becomes: owned by that unit, due on the
+    /// promised date, already accepted (the answer is the unit's acceptance), linked to
+    /// the proposal. `None` for other answers, for external owners (they have no
+    /// measures in Trygg; their answer carries the progress) and when the proposal has
+    /// a measure already.
+    async fn measure_for_answer(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        p: &ProposalRow,
+        answer: &Answer,
+    ) -> Result<Option<ProposalMeasure>> {
+        let (Answer::WillDo { due }, Some(unit_id), None) = (answer, p.owner_unit_id, p.measure_id)
+        else {
+            return Ok(None);
+        };
+        let unit = self.db.unit(unit_id).await?.ok_or(Error::NotFound)?;
+        let w = self.db.walk(p.walk_id).await?.ok_or(Error::NotFound)?;
+        let problem = self
+            .db
+            .observations(p.walk_id)
+            .await?
+            .into_iter()
+            .find(|o| o.id == p.observation_id)
+            .map(|o| o.problem)
+            .unwrap_or_default();
+        let now = self.clock.now();
+        let actor = caller.actor().map(|a| a.user.id);
+        let first_line = p.text.lines().next().unwrap_or_default().trim();
+        let title = clip(
+            if first_line.is_empty() {
+                "Förslag"
+            } else {
+                first_line
+            },
+            200,
+        );
+        let description = clip(
+            &format!(
+                "Förslag från trygghetsvandringen \"{}\" ({}): {}",
+                w.title,
+                w.starts_at.local_display(),
+                p.text
+            ),
+            Note::MAX_CHARS,
+        );
+        let due = due.to_string();
+        let step = |action: &str,
+                    from: Option<MeasureStatus>,
+                    to: MeasureStatus,
+                    changes: serde_json::Value| NewHistory {
+            at: now,
+            actor_user_id: actor,
+            action: action.into(),
+            from_status: from.map(|f| f.code().into()),
+            to_status: to.code().into(),
+            changes: changes.to_string(),
+            note: None,
+        };
+        let history = vec![
+            step("created", None, MeasureStatus::Proposed, json!({})),
+            step(
+                "assign",
+                Some(MeasureStatus::Proposed),
+                MeasureStatus::Assigned,
+                json!({ "owner_unit_id": [null, unit_id.0] }),
+            ),
+            step(
+                "accept",
+                Some(MeasureStatus::Assigned),
+                MeasureStatus::Accepted,
+                json!({ "planned_date": [null, due] }),
+            ),
+        ];
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "measure_created",
+            "measure",
+            None,
+            json!({ "status": MeasureStatus::Accepted.code(), "unit": unit_id.0,
+                    "walk_proposal": p.id.0 }),
+        );
+        Ok(Some(ProposalMeasure {
+            measure: NewMeasure {
+                values: MeasureValues {
+                    title,
+                    description,
+                    kind: measure_kind(&problem).into(),
+                    cause: None,
+                    status: MeasureStatus::Accepted.code().into(),
+                    sharing: "partners".into(),
+                    owner_organisation_id: Some(unit.organisation_id),
+                    owner_unit_id: Some(unit_id),
+                    responsible_user_id: None,
+                    due_date: Some(due.clone()),
+                    planned_date: Some(due),
+                    cost_sek: None,
+                    status_reason: None,
+                    evidence: None,
+                    completed_at: None,
+                    confirmed_at: None,
+                    control_area_id: w.area_id,
+                },
+                proposed_by: actor,
+                at: now,
+                links: Vec::new(),
+                co_owners: Vec::new(),
+            },
+            history,
+            audit,
+        }))
     }
 
     /// The external owner behind a link token, if the token is known and not expired.
@@ -1254,13 +1576,14 @@ impl Trygg {
 
     /// Reminds the owners of proposals routed at least [`REMIND_AFTER_DAYS`] ago and
     /// still unanswered (external owners get a fresh link); each proposal at most once
-    /// per period. Returns how many proposals were reminded about.
+    /// per period, even with several instances running this at once: the store claims
+    /// each proposal with a conditional update and queues the e-mail in that same
+    /// transaction, so the instance that loses the race sends nothing. Called by the
+    /// e-mail sender every round. Returns how many proposals were reminded about.
     pub async fn remind_walk_owners(&self, base_url: &str) -> Result<usize> {
         let now = self.clock.now();
-        let due = self
-            .db
-            .proposals_to_remind(now.minus_seconds(REMIND_AFTER_DAYS * 86_400))
-            .await?;
+        let before = now.minus_seconds(REMIND_AFTER_DAYS * 86_400);
+        let due = self.db.proposals_to_remind(before).await?;
         if due.is_empty() {
             return Ok(0);
         }
@@ -1269,30 +1592,59 @@ impl Trygg {
         let mut walks: Vec<WalkId> = due.iter().map(|p| p.walk_id).collect();
         walks.sort();
         walks.dedup();
+        let mut batches = Vec::new();
         for wid in walks {
             let Some(w) = self.db.walk(wid).await? else {
                 continue;
             };
             let here: Vec<&ProposalRow> = due.iter().filter(|p| p.walk_id == wid).collect();
-            let owners = self.db.external_owners(wid).await?;
-            for o in owners {
-                let n = here
+            for o in self.db.external_owners(wid).await? {
+                let theirs: Vec<ProposalId> = here
                     .iter()
                     .filter(|p| p.owner_external_id == Some(o.id))
-                    .count();
-                if n > 0 {
-                    self.send_owner_link(&caller, &meta, &w, &o, n, base_url, true)
-                        .await?;
+                    .map(|p| p.id)
+                    .collect();
+                if theirs.is_empty() {
+                    continue;
                 }
+                let (hash, expires, email) =
+                    self.owner_link_email(&w, &o, theirs.len(), base_url, true);
+                batches.push(ReminderBatch {
+                    proposals: theirs,
+                    owner_token: Some((o.id, hash, expires)),
+                    email,
+                });
             }
             let mut units: Vec<UnitId> = here.iter().filter_map(|p| p.owner_unit_id).collect();
             units.sort();
             units.dedup();
             for u in units {
-                self.notify_unit(&w, u, base_url, "walk_reminder").await?;
+                let theirs: Vec<ProposalId> = here
+                    .iter()
+                    .filter(|p| p.owner_unit_id == Some(u))
+                    .map(|p| p.id)
+                    .collect();
+                // A unit without handläggare is still marked, so it is not retried
+                // every round; the coordinators see it unanswered in the protocol.
+                let email = self
+                    .unit_email(&w, u, base_url, "walk_reminder")
+                    .await?
+                    .unwrap_or(NewEmail {
+                        dedupe_key: None,
+                        kind: "walk_reminder".into(),
+                        measure_id: None,
+                        recipients: Vec::new(),
+                        subject: String::new(),
+                        body: String::new(),
+                        at: now,
+                    });
+                batches.push(ReminderBatch {
+                    proposals: theirs,
+                    owner_token: None,
+                    email,
+                });
             }
         }
-        let ids: Vec<ProposalId> = due.iter().map(|p| p.id).collect();
         let audit = draft(
             &caller,
             &meta,
@@ -1300,10 +1652,12 @@ impl Trygg {
             "walk_owners_reminded",
             "walk_proposal",
             None,
-            json!({ "proposals": ids.len() }),
+            json!({ "proposals": due.iter().map(|p| p.id.0).collect::<Vec<_>>() }),
         );
-        self.db.mark_reminded(&ids, now, audit).await?;
-        Ok(ids.len())
+        Ok(self
+            .db
+            .claim_reminders(before, now, &batches, audit)
+            .await?)
     }
 
     /// A re-walk: a new planned walk over the previous one's places that still have
@@ -1841,8 +2195,45 @@ impl Trygg {
                         via: "ui",
                         at: answered,
                     };
-                    self.db.answer_proposal(row.id, &record, audit).await?;
-                    if done && code == "will_do" {
+                    // A unit's promise becomes a measure, as in the UI; one the demo
+                    // calls done is completed (waiting for the coordinator's check).
+                    let routed = self.db.proposal(row.id).await?.ok_or(Error::NotFound)?;
+                    let measure = match &record.due {
+                        Some(d) if code == "will_do" => {
+                            let promise = Answer::WillDo {
+                                due: d.parse().map_err(|_| Error::Internal("demo date".into()))?,
+                            };
+                            self.measure_for_answer(&caller, &meta, &routed, &promise)
+                                .await?
+                                .map(|mut m| {
+                                    if done {
+                                        let at = walk_start.plus_seconds(50 * day);
+                                        m.measure.values.status = MeasureStatus::Done.code().into();
+                                        m.measure.values.completed_at = Some(at);
+                                        m.measure.values.evidence =
+                                            Some("Utfört och fotograferat.".into());
+                                        m.history.push(NewHistory {
+                                            at,
+                                            actor_user_id: None,
+                                            action: "complete".into(),
+                                            from_status: Some(
+                                                MeasureStatus::Accepted.code().into(),
+                                            ),
+                                            to_status: MeasureStatus::Done.code().into(),
+                                            changes: "{}".into(),
+                                            note: Some("Utfört och fotograferat.".into()),
+                                        });
+                                    }
+                                    m
+                                })
+                        }
+                        _ => None,
+                    };
+                    let measured = measure.is_some();
+                    self.db
+                        .answer_proposal(row.id, &record, measure, audit)
+                        .await?;
+                    if done && code == "will_do" && !measured {
                         let audit = draft(
                             &caller,
                             &meta,

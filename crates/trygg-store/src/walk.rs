@@ -16,6 +16,7 @@ use trygg_domain::walk::{
 };
 
 use crate::Result;
+use crate::measure::{NewEmail, NewHistory, NewMeasure};
 
 /// A stop of a route to store.
 #[derive(Debug, Clone, Default)]
@@ -218,8 +219,45 @@ pub struct ProposalRow {
     pub answered_via: Option<String>,
     pub done_at: Option<Instant>,
     pub measure_id: Option<i64>,
+    /// The status and due date of that measure: its progress is the proposal's.
+    pub measure_status: Option<String>,
+    pub measure_due: Option<String>,
     pub reminded_at: Option<Instant>,
     pub created_at: Instant,
+}
+
+/// The measure an accepted proposal becomes, written with the answer.
+#[derive(Debug, Clone)]
+pub struct ProposalMeasure {
+    pub measure: NewMeasure,
+    pub history: Vec<NewHistory>,
+    pub audit: AuditDraft,
+}
+
+/// One reminder: the proposals it is about, a fresh answer link for an external owner
+/// (its token hash and expiry), and the e-mail.
+#[derive(Debug, Clone)]
+pub struct ReminderBatch {
+    pub proposals: Vec<ProposalId>,
+    pub owner_token: Option<(ExternalOwnerId, String, Instant)>,
+    pub email: NewEmail,
+}
+
+/// A changed plan: everything the edit form sets (the status and sign-ups stay).
+#[derive(Debug, Clone)]
+pub struct WalkChanges {
+    pub title: String,
+    pub area_id: Option<AreaId>,
+    pub starts_at: Instant,
+    pub ends_at: Instant,
+    pub after_dark: bool,
+    pub meeting_point: String,
+    pub description: Option<String>,
+    pub capacity: i64,
+    /// Replaces the route when `Some` (only while nothing was observed at its stops).
+    pub stops: Option<Vec<NewStop>>,
+    pub organisers: Vec<UserId>,
+    pub invitations: Vec<(OrganisationId, Option<UnitId>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,10 +293,12 @@ pub trait WalkStore {
     /// Signs a person up unless the walk is full or closed; counted under the walk's
     /// row lock so two sign-ups for the last place cannot both succeed. The audit entry
     /// is written only when someone was added.
+    /// The confirmation e-mail is queued in the same transaction, only for a new sign-up.
     async fn sign_up(
         &self,
         walk: WalkId,
         new: &NewParticipant,
+        confirmation: &NewEmail,
         audit: AuditDraft,
     ) -> Result<SignUp>;
     async fn participants(&self, walk: WalkId) -> Result<Vec<ParticipantRow>>;
@@ -283,12 +323,14 @@ pub trait WalkStore {
         audit: AuditDraft,
     ) -> Result<ExternalOwnerId>;
     async fn external_owners(&self, walk: WalkId) -> Result<Vec<ExternalOwnerRow>>;
-    /// Replaces the owner's link token (its hash) and expiry.
+    /// Replaces the owner's link token (its hash) and expiry, and queues the e-mail that
+    /// carries the link, in one transaction.
     async fn set_owner_token(
         &self,
         owner: ExternalOwnerId,
         token_hash: &str,
         expires_at: Instant,
+        emails: &[NewEmail],
         audit: AuditDraft,
     ) -> Result<()>;
     /// The owner whose link token has this hash, whatever its expiry (the caller checks).
@@ -296,12 +338,15 @@ pub trait WalkStore {
 
     async fn route_proposal(&self, id: ProposalId, route: Route, audit: AuditDraft) -> Result<()>;
     /// Records an answer (replacing an earlier one); `already_done` also marks it done.
+    /// With a measure, and none made from this proposal yet, the measure is created,
+    /// linked to the proposal and noted on it, in the same transaction; its id returns.
     async fn answer_proposal(
         &self,
         id: ProposalId,
         answer: &AnswerRecord,
+        measure: Option<ProposalMeasure>,
         audit: AuditDraft,
-    ) -> Result<()>;
+    ) -> Result<Option<i64>>;
     /// Marks a promised proposal done (or, with `None`, not done after all).
     async fn set_proposal_done(
         &self,
@@ -318,8 +363,20 @@ pub trait WalkStore {
     /// Routed proposals without an answer, created before `before` and not reminded
     /// since then: the ones to remind.
     async fn proposals_to_remind(&self, before: Instant) -> Result<Vec<ProposalRow>>;
-    /// Notes that reminders were sent.
-    async fn mark_reminded(&self, ids: &[ProposalId], at: Instant, audit: AuditDraft)
+    /// Sends reminders once: for each batch, marks its proposals reminded at `at` where
+    /// they were not reminded since `before` (a conditional update, so two instances
+    /// cannot both claim one), and only if it claimed any, replaces the owner's token
+    /// and queues the e-mail; all in one transaction. Returns the proposals claimed.
+    async fn claim_reminders(
+        &self,
+        before: Instant,
+        at: Instant,
+        batches: &[ReminderBatch],
+        audit: AuditDraft,
+    ) -> Result<usize>;
+    /// Changes a walk's plan: its fields, organisers and invitations, and the route
+    /// when given.
+    async fn update_walk(&self, id: WalkId, changes: &WalkChanges, audit: AuditDraft)
     -> Result<()>;
 }
 
@@ -335,6 +392,7 @@ macro_rules! impl_walk_store {
             };
 
             use super::append;
+            use $crate::measure::NewEmail;
             use $crate::walk::*;
             use $crate::{Result, StoreError};
 
@@ -377,10 +435,11 @@ macro_rules! impl_walk_store {
             const PROPOSAL_COLUMNS: &str = "p.id, p.walk_id, p.observation_id, p.text, p.owner_unit_id, \
                 u.name AS unit_name, COALESCE(o.name, x.name) AS owner_org, COALESCE(o.is_home, FALSE) AS municipal, \
                 p.owner_external_id, p.answer, p.due, p.reason, p.answered_at, p.answered_via, p.done_at, \
-                p.measure_id, p.reminded_at, p.created_at \
+                p.measure_id, ms.status AS measure_status, ms.due_date AS measure_due, p.reminded_at, p.created_at \
                 FROM walk_proposals p LEFT JOIN units u ON u.id = p.owner_unit_id \
                 LEFT JOIN organisations o ON o.id = u.organisation_id \
-                LEFT JOIN walk_external_owners x ON x.id = p.owner_external_id";
+                LEFT JOIN walk_external_owners x ON x.id = p.owner_external_id \
+                LEFT JOIN measures ms ON ms.id = p.measure_id";
 
             fn proposal_from(r: &Row) -> Result<ProposalRow> {
                 Ok(ProposalRow {
@@ -400,6 +459,8 @@ macro_rules! impl_walk_store {
                     answered_via: r.try_get("answered_via")?,
                     done_at: r.try_get::<Option<i64>, _>("done_at")?.map(Instant),
                     measure_id: r.try_get("measure_id")?,
+                    measure_status: r.try_get("measure_status")?,
+                    measure_due: r.try_get("measure_due")?,
                     reminded_at: r.try_get::<Option<i64>, _>("reminded_at")?.map(Instant),
                     created_at: Instant(r.try_get("created_at")?),
                 })
@@ -413,6 +474,92 @@ macro_rules! impl_walk_store {
                     email: r.try_get("email")?,
                     token_expires_at: r.try_get::<Option<i64>, _>("token_expires_at")?.map(Instant),
                 })
+            }
+
+            /// Queues e-mails in the caller's transaction, so they leave only if the write
+            /// they tell about is committed. (The measures' outbox table; the same
+            /// statement as theirs, which is private to that module.)
+            async fn queue_emails(tx: &mut Tx, emails: &[NewEmail]) -> Result<u64> {
+                let mut new = 0;
+                for e in emails {
+                    if e.recipients.is_empty() {
+                        continue;
+                    }
+                    let done = sqlx::query(
+                        "INSERT INTO email_outbox (dedupe_key, kind, measure_id, recipients, subject, body, created_at, next_attempt_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
+                    )
+                    .bind(&e.dedupe_key)
+                    .bind(&e.kind)
+                    .bind(e.measure_id.map(|m| m.0))
+                    .bind(e.recipients.join("\n"))
+                    .bind(&e.subject)
+                    .bind(&e.body)
+                    .bind(e.at.0)
+                    .bind(e.at.0)
+                    .execute(&mut **tx)
+                    .await?;
+                    new += done.rows_affected();
+                }
+                Ok(new)
+            }
+
+            /// Creates the measure an accepted proposal becomes, with its link to the
+            /// proposal and its first history entries, in the caller's transaction.
+            async fn insert_measure(tx: &mut Tx, proposal: i64, m: &ProposalMeasure) -> Result<i64> {
+                let new = &m.measure;
+                let v = &new.values;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO measures (title, description, kind, cause, status, sharing, owner_organisation_id, owner_unit_id, \
+                     responsible_user_id, proposed_by, due_date, planned_date, cost_sek, status_reason, evidence, completed_at, \
+                     confirmed_at, control_area_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+                )
+                .bind(&v.title)
+                .bind(&v.description)
+                .bind(&v.kind)
+                .bind(&v.cause)
+                .bind(&v.status)
+                .bind(&v.sharing)
+                .bind(v.owner_organisation_id.map(|o| o.0))
+                .bind(v.owner_unit_id.map(|u| u.0))
+                .bind(v.responsible_user_id.map(|u| u.0))
+                .bind(new.proposed_by.map(|u| u.0))
+                .bind(&v.due_date)
+                .bind(&v.planned_date)
+                .bind(v.cost_sek)
+                .bind(&v.status_reason)
+                .bind(&v.evidence)
+                .bind(v.completed_at.map(|t| t.0))
+                .bind(v.confirmed_at.map(|t| t.0))
+                .bind(v.control_area_id.map(|a| a.0))
+                .bind(new.at.0)
+                .bind(new.at.0)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+                sqlx::query("INSERT INTO measure_links (measure_id, walk_proposal_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(proposal)
+                    .execute(&mut **tx)
+                    .await?;
+                for h in &m.history {
+                    sqlx::query(
+                        "INSERT INTO measure_history (measure_id, at, actor_user_id, action, from_status, to_status, changes, note) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(h.at.0)
+                    .bind(h.actor_user_id.map(|u| u.0))
+                    .bind(&h.action)
+                    .bind(&h.from_status)
+                    .bind(&h.to_status)
+                    .bind(&h.changes)
+                    .bind(&h.note)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(id)
             }
 
             async fn finish(mut tx: Tx, key: &trygg_domain::audit::AuditKey, audit: &AuditDraft) -> Result<()> {
@@ -587,7 +734,7 @@ macro_rules! impl_walk_store {
                     finish(tx, &self.key, &audit).await
                 }
 
-                async fn sign_up(&self, walk: WalkId, new: &NewParticipant, audit: AuditDraft) -> Result<SignUp> {
+                async fn sign_up(&self, walk: WalkId, new: &NewParticipant, confirmation: &NewEmail, audit: AuditDraft) -> Result<SignUp> {
                     let mut tx = self.begin_write().await?;
                     // A no-op update takes the walk's row lock on PostgreSQL (SQLite holds
                     // the database's write lock already): the count below cannot change
@@ -631,6 +778,7 @@ macro_rules! impl_walk_store {
                     .await
                     .map_err(|e| StoreError::unique(e, "walk_participants_email_key"))?
                     .try_get("id")?;
+                    queue_emails(&mut tx, std::slice::from_ref(confirmation)).await?;
                     finish(tx, &self.key, &audit).await?;
                     Ok(SignUp::Added(ParticipantId(id)))
                 }
@@ -803,8 +951,9 @@ macro_rules! impl_walk_store {
                     rows.iter().map(owner_from).collect()
                 }
 
-                async fn set_owner_token(&self, owner: ExternalOwnerId, token_hash: &str, expires_at: Instant, audit: AuditDraft) -> Result<()> {
+                async fn set_owner_token(&self, owner: ExternalOwnerId, token_hash: &str, expires_at: Instant, emails: &[NewEmail], audit: AuditDraft) -> Result<()> {
                     let mut tx = self.begin_write().await?;
+                    queue_emails(&mut tx, emails).await?;
                     let done = sqlx::query("UPDATE walk_external_owners SET token_hash = $1, token_expires_at = $2 WHERE id = $3")
                         .bind(token_hash)
                         .bind(expires_at.0)
@@ -835,8 +984,8 @@ macro_rules! impl_walk_store {
                     // A new owner answers anew: an earlier owner's answer does not bind them.
                     let done = sqlx::query(
                         "UPDATE walk_proposals SET owner_unit_id = $1, owner_external_id = $2, answer = NULL, due = NULL, \
-                         reason = NULL, answered_at = NULL, answered_by = NULL, answered_via = NULL, done_at = NULL, reminded_at = NULL \
-                         WHERE id = $3",
+                         reason = NULL, answered_at = NULL, answered_by = NULL, answered_via = NULL, done_at = NULL, reminded_at = NULL, \
+                         measure_id = NULL WHERE id = $3",
                     )
                     .bind(unit)
                     .bind(external)
@@ -849,7 +998,7 @@ macro_rules! impl_walk_store {
                     finish(tx, &self.key, &audit).await
                 }
 
-                async fn answer_proposal(&self, id: ProposalId, a: &AnswerRecord, audit: AuditDraft) -> Result<()> {
+                async fn answer_proposal(&self, id: ProposalId, a: &AnswerRecord, measure: Option<ProposalMeasure>, audit: AuditDraft) -> Result<Option<i64>> {
                     let mut tx = self.begin_write().await?;
                     let done_at = (a.answer == "already_done").then_some(a.at.0);
                     let done = sqlx::query(
@@ -869,7 +1018,28 @@ macro_rules! impl_walk_store {
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
                     }
-                    finish(tx, &self.key, &audit).await
+                    let mut created = None;
+                    if let Some(m) = measure {
+                        let existing: Option<i64> = sqlx::query("SELECT measure_id FROM walk_proposals WHERE id = $1")
+                            .bind(id.0)
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("measure_id")?;
+                        if existing.is_none() {
+                            let mid = insert_measure(&mut tx, id.0, &m).await?;
+                            sqlx::query("UPDATE walk_proposals SET measure_id = $1 WHERE id = $2")
+                                .bind(mid)
+                                .bind(id.0)
+                                .execute(&mut *tx)
+                                .await?;
+                            let mut maudit = m.audit;
+                            maudit.object_id.get_or_insert_with(|| mid.to_string());
+                            append(&mut tx, &self.key, &maudit).await?;
+                            created = Some(mid);
+                        }
+                    }
+                    finish(tx, &self.key, &audit).await?;
+                    Ok(created)
                 }
 
                 async fn set_proposal_done(&self, id: ProposalId, at: Option<Instant>, audit: AuditDraft) -> Result<()> {
@@ -921,12 +1091,123 @@ macro_rules! impl_walk_store {
                     rows.iter().map(proposal_from).collect()
                 }
 
-                async fn mark_reminded(&self, ids: &[ProposalId], at: Instant, audit: AuditDraft) -> Result<()> {
+                async fn claim_reminders(&self, before: Instant, at: Instant, batches: &[ReminderBatch], audit: AuditDraft) -> Result<usize> {
                     let mut tx = self.begin_write().await?;
-                    for id in ids {
-                        sqlx::query("UPDATE walk_proposals SET reminded_at = $1 WHERE id = $2")
+                    let mut claimed = 0;
+                    for b in batches {
+                        let mut mine = 0;
+                        for id in &b.proposals {
+                            // Re-checked under the row lock: a second instance finds the
+                            // proposal reminded already and claims nothing.
+                            let done = sqlx::query(
+                                "UPDATE walk_proposals SET reminded_at = $1 WHERE id = $2 AND answer IS NULL \
+                                 AND (reminded_at IS NULL OR reminded_at < $3)",
+                            )
                             .bind(at.0)
                             .bind(id.0)
+                            .bind(before.0)
+                            .execute(&mut *tx)
+                            .await?;
+                            mine += done.rows_affected() as usize;
+                        }
+                        if mine == 0 {
+                            continue;
+                        }
+                        claimed += mine;
+                        if let Some((owner, hash, expires)) = &b.owner_token {
+                            sqlx::query("UPDATE walk_external_owners SET token_hash = $1, token_expires_at = $2 WHERE id = $3")
+                                .bind(hash)
+                                .bind(expires.0)
+                                .bind(owner.0)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        queue_emails(&mut tx, std::slice::from_ref(&b.email)).await?;
+                    }
+                    if claimed == 0 {
+                        return Ok(0);
+                    }
+                    finish(tx, &self.key, &audit).await?;
+                    Ok(claimed)
+                }
+
+                async fn update_walk(&self, id: WalkId, c: &WalkChanges, audit: AuditDraft) -> Result<()> {
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query(
+                        "UPDATE walks SET title = $1, area_id = $2, starts_at = $3, ends_at = $4, after_dark = $5, meeting_point = $6, \
+                         description = $7, capacity = $8 WHERE id = $9",
+                    )
+                    .bind(&c.title)
+                    .bind(c.area_id.map(|a| a.0))
+                    .bind(c.starts_at.0)
+                    .bind(c.ends_at.0)
+                    .bind(c.after_dark)
+                    .bind(&c.meeting_point)
+                    .bind(&c.description)
+                    .bind(c.capacity)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    if let Some(stops) = &c.stops {
+                        // Stops keep their ids by position, so observations made at a
+                        // stop stay with it; stops past the new end go.
+                        for (n, s) in stops.iter().enumerate() {
+                            let seq = n as i64 + 1;
+                            let updated = sqlx::query(
+                                "UPDATE walk_stops SET name = $1, lat = $2, lon = $3, place_id = COALESCE($4, place_id), \
+                                 note = COALESCE($5, note) WHERE walk_id = $6 AND seq = $7",
+                            )
+                            .bind(&s.name)
+                            .bind(s.position.map(|p| p.0))
+                            .bind(s.position.map(|p| p.1))
+                            .bind(s.place_id.map(|p| p.0))
+                            .bind(&s.note)
+                            .bind(id.0)
+                            .bind(seq)
+                            .execute(&mut *tx)
+                            .await?;
+                            if updated.rows_affected() == 0 {
+                                sqlx::query("INSERT INTO walk_stops (walk_id, seq, name, lat, lon, place_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                    .bind(id.0)
+                                    .bind(seq)
+                                    .bind(&s.name)
+                                    .bind(s.position.map(|p| p.0))
+                                    .bind(s.position.map(|p| p.1))
+                                    .bind(s.place_id.map(|p| p.0))
+                                    .bind(&s.note)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                        sqlx::query("DELETE FROM walk_stops WHERE walk_id = $1 AND seq > $2")
+                            .bind(id.0)
+                            .bind(stops.len() as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query("DELETE FROM walk_organisers WHERE walk_id = $1").bind(id.0).execute(&mut *tx).await?;
+                    let mut organisers = c.organisers.clone();
+                    organisers.sort();
+                    organisers.dedup();
+                    for u in organisers {
+                        sqlx::query("INSERT INTO walk_organisers (walk_id, user_id) VALUES ($1, $2)")
+                            .bind(id.0)
+                            .bind(u.0)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query("DELETE FROM walk_invitations WHERE walk_id = $1").bind(id.0).execute(&mut *tx).await?;
+                    let mut invitations = c.invitations.clone();
+                    invitations.sort();
+                    invitations.dedup();
+                    for (o, u) in invitations {
+                        sqlx::query("INSERT INTO walk_invitations (walk_id, organisation_id, unit_id) VALUES ($1, $2, $3)")
+                            .bind(id.0)
+                            .bind(o.0)
+                            .bind(u.map(|u| u.0))
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -966,22 +1247,23 @@ delegate_walks! {
     fn walk_invitations(&self, id: WalkId) -> Result<Vec<InvitationRow>>;
     fn set_walk_status(&self, id: WalkId, status: &str, at: At, audit: AuditDraft) -> Result<()>;
     fn set_signup_open(&self, id: WalkId, open: bool, audit: AuditDraft) -> Result<()>;
-    fn sign_up(&self, walk: WalkId, new: &NewParticipant, audit: AuditDraft) -> Result<SignUp>;
+    fn sign_up(&self, walk: WalkId, new: &NewParticipant, confirmation: &NewEmail, audit: AuditDraft) -> Result<SignUp>;
     fn participants(&self, walk: WalkId) -> Result<Vec<ParticipantRow>>;
     fn add_observation(&self, new: &NewObservation, audit: AuditDraft) -> Result<(ObservationId, bool)>;
     fn observations(&self, walk: WalkId) -> Result<Vec<ObservationRow>>;
     fn walk_photo(&self, id: WalkPhotoId) -> Result<Option<WalkPhotoRow>>;
     fn upsert_external_owner(&self, walk: WalkId, name: &str, email: &str, audit: AuditDraft) -> Result<ExternalOwnerId>;
     fn external_owners(&self, walk: WalkId) -> Result<Vec<ExternalOwnerRow>>;
-    fn set_owner_token(&self, owner: ExternalOwnerId, token_hash: &str, expires_at: At, audit: AuditDraft) -> Result<()>;
+    fn set_owner_token(&self, owner: ExternalOwnerId, token_hash: &str, expires_at: At, emails: &[NewEmail], audit: AuditDraft) -> Result<()>;
     fn external_owner_by_token(&self, token_hash: &str) -> Result<Option<ExternalOwnerRow>>;
     fn route_proposal(&self, id: ProposalId, route: Route, audit: AuditDraft) -> Result<()>;
-    fn answer_proposal(&self, id: ProposalId, answer: &AnswerRecord, audit: AuditDraft) -> Result<()>;
+    fn answer_proposal(&self, id: ProposalId, answer: &AnswerRecord, measure: Option<ProposalMeasure>, audit: AuditDraft) -> Result<Option<i64>>;
     fn set_proposal_done(&self, id: ProposalId, at: Option<At>, audit: AuditDraft) -> Result<()>;
     fn link_measure(&self, id: ProposalId, measure_id: i64) -> Result<()>;
     fn proposal(&self, id: ProposalId) -> Result<Option<ProposalRow>>;
     fn proposals(&self, walk: WalkId) -> Result<Vec<ProposalRow>>;
     fn proposals_for_unit(&self, unit: UnitId) -> Result<Vec<ProposalRow>>;
     fn proposals_to_remind(&self, before: At) -> Result<Vec<ProposalRow>>;
-    fn mark_reminded(&self, ids: &[ProposalId], at: At, audit: AuditDraft) -> Result<()>;
+    fn claim_reminders(&self, before: At, at: At, batches: &[ReminderBatch], audit: AuditDraft) -> Result<usize>;
+    fn update_walk(&self, id: WalkId, changes: &WalkChanges, audit: AuditDraft) -> Result<()>;
 }

@@ -763,3 +763,219 @@ on_both_backends!(the_demo_walks, |db, _t| async move {
         assert!(seen.contains(s), "{s} missing: {seen:?}");
     }
 });
+
+on_both_backends!(
+    a_units_promise_becomes_a_measure_whose_progress_is_published,
+    |db, _t| async move {
+        use trygg_domain::measure::{MeasureId, Note, Transition};
+        use trygg_store::measure::LinkTarget;
+        let (trygg, logins) = app(db).await;
+        let meta = RequestMeta::cli();
+        let coordinator = caller(&trygg, &logins, Role::Samordnare).await;
+        let handlaggare = caller(&trygg, &logins, Role::Handlaggare).await;
+        let (id, p, token) = routed_walk(&trygg, &coordinator).await;
+        let will_do = |due: &str| AnswerInput {
+            answer: "will_do".into(),
+            due: due.into(),
+            ..Default::default()
+        };
+        trygg
+            .answer_walk_proposal(&handlaggare, &meta, p[0], will_do("2026-12-15"))
+            .await
+            .unwrap();
+        // The external owner's promise stays an answer: they have no measures here.
+        trygg
+            .answer_by_link(&meta, &token, p[1], will_do("2026-12-20"))
+            .await
+            .unwrap();
+        assert_eq!(
+            trygg.db.proposal(p[1]).await.unwrap().unwrap().measure_id,
+            None
+        );
+        let row = trygg.db.proposal(p[0]).await.unwrap().unwrap();
+        let m = MeasureId(row.measure_id.expect("the promise became a measure"));
+        let measure = trygg.db.measure(m).await.unwrap().unwrap();
+        assert_eq!(measure.values.owner_unit_id, row.owner_unit_id);
+        assert_eq!(measure.values.due_date.as_deref(), Some("2026-12-15"));
+        assert_eq!(measure.values.status, "accepted");
+        assert_eq!(
+            trygg.db.measure_links(m).await.unwrap(),
+            vec![LinkTarget::WalkProposal(p[0].0)]
+        );
+        assert_eq!(trygg.db.measure_history(m).await.unwrap().len(), 3);
+        // Answering again does not make a second measure.
+        trygg
+            .answer_walk_proposal(&handlaggare, &meta, p[0], will_do("2026-12-16"))
+            .await
+            .unwrap();
+        assert_eq!(
+            trygg.db.proposal(p[0]).await.unwrap().unwrap().measure_id,
+            Some(m.0)
+        );
+        trygg
+            .set_walk_status(&coordinator, &meta, id, "walked")
+            .await
+            .unwrap();
+        trygg
+            .set_walk_status(&coordinator, &meta, id, "published")
+            .await
+            .unwrap();
+        let status = |pp: &trygg_core::walks::PublicProtocol| {
+            pp.groups
+                .iter()
+                .flat_map(|g| g.observations.iter())
+                .flat_map(|o| o.proposals.iter())
+                .find(|x| x.row.id == p[0])
+                .unwrap()
+                .status
+        };
+        assert_eq!(
+            status(&trygg.public_walk(id).await.unwrap()),
+            ProposalStatus::Promised
+        );
+        // The unit works on the measure in the measures module; the protocol follows.
+        trygg
+            .transition_measure(&handlaggare, &meta, m, Transition::Start, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            status(&trygg.public_walk(id).await.unwrap()),
+            ProposalStatus::Promised
+        );
+        trygg
+            .transition_measure(
+                &handlaggare,
+                &meta,
+                m,
+                Transition::Complete {
+                    evidence: Note::parse("evidence", "Nya armaturer på plats.").unwrap(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let public = trygg.public_walk(id).await.unwrap();
+        assert_eq!(status(&public), ProposalStatus::Done);
+        assert_eq!(public.follow_up.unwrap().municipal_done, 1);
+        let detail = trygg.walk_detail(&coordinator, &meta, id).await.unwrap();
+        assert_eq!(detail.follow_up.municipal_done, 1);
+    }
+);
+
+on_both_backends!(
+    reminders_go_once_per_period_even_from_two_instances,
+    |db, t| async move {
+        let (trygg, logins) = app(db).await;
+        // A second instance on the same database, with its own clock at the same time.
+        let other = Trygg::new(
+            t.connect().await,
+            Clock::manual(trygg.clock.now()),
+            Settings::default(),
+        );
+        let coordinator = caller(&trygg, &logins, Role::Samordnare).await;
+        routed_walk(&trygg, &coordinator).await;
+        let reminders = |t: &Trygg| {
+            let db = t.db.clone();
+            async move {
+                db.outbox(200)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|m| m.kind == "walk_reminder")
+                    .count()
+            }
+        };
+        // Not yet due.
+        assert_eq!(trygg.remind_walk_owners(BASE).await.unwrap(), 0);
+        trygg.clock.advance_secs(15 * 86_400);
+        other.clock.advance_secs(15 * 86_400);
+        let (a, b) = tokio::join!(
+            trygg.remind_walk_owners(BASE),
+            other.remind_walk_owners(BASE)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 3, "each proposal claimed once");
+        // The owner and the one unit with a handläggare: one e-mail each.
+        assert_eq!(reminders(&trygg).await, 2);
+        assert_eq!(other.remind_walk_owners(BASE).await.unwrap(), 0);
+        trygg.clock.advance_secs(7 * 86_400);
+        assert_eq!(trygg.remind_walk_owners(BASE).await.unwrap(), 0);
+        assert_eq!(reminders(&trygg).await, 2);
+        // The next period: reminded again, once.
+        trygg.clock.advance_secs(8 * 86_400);
+        other.clock.advance_secs(15 * 86_400);
+        let (a, b) = tokio::join!(
+            trygg.remind_walk_owners(BASE),
+            other.remind_walk_owners(BASE)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 3);
+        assert_eq!(reminders(&trygg).await, 4);
+    }
+);
+
+on_both_backends!(walk_emails_go_only_with_their_write, |db, _t| async move {
+    use trygg_domain::walk::ExternalOwnerId;
+    use trygg_store::measure::NewEmail;
+    let (trygg, logins) = app(db).await;
+    let meta = RequestMeta::cli();
+    let coordinator = caller(&trygg, &logins, Role::Samordnare).await;
+    let count = |t: &Trygg| {
+        let db = t.db.clone();
+        async move { db.outbox(500).await.unwrap().len() }
+    };
+    let id = trygg
+        .plan_walk(&coordinator, &meta, walk_input("1"))
+        .await
+        .unwrap();
+    trygg
+        .sign_up_for_walk(&meta, id, signup("Anna Ek", "anna@example.se"), BASE)
+        .await
+        .unwrap();
+    let before = count(&trygg).await;
+    // Full, and again with the same address: nothing written, nothing queued.
+    assert!(
+        trygg
+            .sign_up_for_walk(&meta, id, signup("Bo Ek", "bo@example.se"), BASE)
+            .await
+            .is_err()
+    );
+    trygg
+        .sign_up_for_walk(&meta, id, signup("Anna Ek", "anna@example.se"), BASE)
+        .await
+        .unwrap();
+    assert_eq!(count(&trygg).await, before);
+    // A link write that fails (no such owner) rolls its e-mail back with it, though
+    // the e-mail was queued first in the transaction.
+    let email = NewEmail {
+        dedupe_key: None,
+        kind: "walk_request".into(),
+        measure_id: None,
+        recipients: vec!["x@example.se".into()],
+        subject: "s".into(),
+        body: "b".into(),
+        at: trygg.clock.now(),
+    };
+    let audit = trygg_domain::audit::AuditDraft {
+        at: trygg.clock.now(),
+        actor_user_id: None,
+        actor_org_id: None,
+        action: "walk_owner_link_issued".into(),
+        object_type: "walk".into(),
+        object_id: None,
+        request_id: None,
+        detail: "{}".into(),
+    };
+    assert!(
+        trygg
+            .db
+            .set_owner_token(
+                ExternalOwnerId(999_999),
+                "hash",
+                trygg.clock.now(),
+                &[email],
+                audit,
+            )
+            .await
+            .is_err()
+    );
+    assert_eq!(count(&trygg).await, before);
+});
