@@ -125,6 +125,13 @@ pub const OPTIONS: &[OptionDoc] = &[
         doc: "The sender of notifications. Links in them use public_url (required with smtp.host).",
     },
     OptionDoc {
+        key: "mail.interval_secs",
+        sample: "30",
+        env: "TRYGG_MAIL_INTERVAL_SECS",
+        default: "30",
+        doc: "Seconds between two rounds of the e-mail sender (schedule the due-soon and overdue\nreminders, then send the outbox). Every instance runs its own; the outbox claims make\neach e-mail go out once however many there are. 1 to 3600.",
+    },
+    OptionDoc {
         key: "log_format",
         sample: r#""text""#,
         env: "TRYGG_LOG_FORMAT",
@@ -146,7 +153,15 @@ struct FileConfig {
     audit_key: Option<String>,
     map: Option<MapFile>,
     smtp: Option<SmtpFile>,
+    mail: Option<MailFile>,
     log_format: Option<String>,
+}
+
+/// The `[mail]` table: how the sender runs, whatever the server.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    interval_secs: Option<u64>,
 }
 
 /// The `[smtp]` table.
@@ -193,6 +208,8 @@ pub struct Config {
     pub map_tile_url: Option<String>,
     pub map_attribution: Option<String>,
     pub smtp: Option<SmtpConfig>,
+    /// Seconds between two rounds of the e-mail sender.
+    pub mail_interval_secs: u64,
     pub log_json: bool,
 }
 
@@ -256,6 +273,7 @@ impl Config {
             map_attribution: env("TRYGG_MAP_ATTRIBUTION")
                 .or(f.map.as_ref().and_then(|m| m.attribution.clone())),
             smtp: smtp_config(f.smtp.unwrap_or_default())?,
+            mail_interval_secs: mail_interval(f.mail.unwrap_or_default())?,
             log_json: log_format == "json",
         })
     }
@@ -361,6 +379,20 @@ fn smtp_config(f: SmtpFile) -> Result<Option<SmtpConfig>> {
         password,
         from,
     }))
+}
+
+fn mail_interval(f: MailFile) -> Result<u64> {
+    let secs = match env("TRYGG_MAIL_INTERVAL_SECS") {
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .context("TRYGG_MAIL_INTERVAL_SECS must be a whole number of seconds")?,
+        None => f.interval_secs.unwrap_or(30),
+    };
+    if !(1..=3600).contains(&secs) {
+        bail!("mail.interval_secs must be between 1 and 3600, not {secs}");
+    }
+    Ok(secs)
 }
 
 pub fn redact(url: &str) -> String {

@@ -374,8 +374,9 @@ async fn serve(trygg: Trygg, config: &Config) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The e-mail sender of this instance: reminders and the outbox every 30 s. Every
-/// instance runs one; the outbox claims make each e-mail go out once.
+/// The e-mail sender of this instance: reminders and the outbox every
+/// `mail.interval_secs` (30 s). Every instance runs one; the outbox claims make each
+/// e-mail go out once.
 fn spawn_mail_sender(trygg: &Trygg, smtp: &config::SmtpConfig, config: &Config) -> Result<()> {
     use trygg_core::mail::{MailSettings, Mailer};
     let Some(public_url) = &config.public_url else {
@@ -393,15 +394,11 @@ fn spawn_mail_sender(trygg: &Trygg, smtp: &config::SmtpConfig, config: &Config) 
         std::process::id(),
         trygg_core::secret::random_token()
     );
+    let every = std::time::Duration::from_secs(config.mail_interval_secs);
     let trygg = trygg.clone();
     tokio::spawn(async move {
         trygg
-            .run_mail_sender(
-                mailer,
-                worker,
-                std::time::Duration::from_secs(30),
-                shutdown_signal(),
-            )
+            .run_mail_sender(mailer, worker, every, shutdown_signal())
             .await;
     });
     Ok(())

@@ -5,6 +5,7 @@
 mod audit;
 mod directory;
 mod geography;
+mod outbox;
 mod sessions;
 mod setup;
 
