@@ -203,6 +203,8 @@ impl Trygg {
         tracing::info!(incidents, "demo incidents");
         let measures = self.load_demo_measures().await?;
         tracing::info!(measures, "demo measures");
+        let plans = self.load_demo_plans().await?;
+        tracing::info!(activities = plans, "demo agreement and plans");
         self.load_demo_walks().await?;
         let promise_reports = self.load_demo_promises().await?;
         tracing::info!(promise_reports, "demo promise reports");

@@ -89,3 +89,4 @@ crate::est_meeting::impl_est_meeting_store!(PgStore, sqlx::Postgres);
 crate::measure::impl_measure_store!(PgStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
 crate::walk::impl_walk_store!(PgStore, sqlx::Postgres);
 crate::promise::impl_promise_store!(PgStore, sqlx::Postgres);
+crate::plan::impl_plan_store!(PgStore, sqlx::Postgres);

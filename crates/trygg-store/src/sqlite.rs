@@ -112,3 +112,4 @@ crate::est_meeting::impl_est_meeting_store!(SqliteStore, sqlx::Sqlite);
 crate::measure::impl_measure_store!(SqliteStore, sqlx::Sqlite, "");
 crate::walk::impl_walk_store!(SqliteStore, sqlx::Sqlite);
 crate::promise::impl_promise_store!(SqliteStore, sqlx::Sqlite);
+crate::plan::impl_plan_store!(SqliteStore, sqlx::Sqlite);

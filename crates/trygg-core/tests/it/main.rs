@@ -10,6 +10,7 @@ mod lagesbild;
 mod measures;
 mod periodic;
 mod photos;
+mod plans;
 mod promises;
 mod smtp_sink;
 mod walks;
