@@ -63,7 +63,13 @@ impl Gen {
 /// CPU time this thread has had, from `/proc/thread-self/schedstat` (Linux; nanoseconds).
 /// On a shared machine wall time includes the time other processes had the core; the
 /// thread's CPU time is the work done on one core.
+///
+/// The kernel brings a running thread's total up to date only at a scheduler tick (every
+/// 4 ms at 250 Hz) or a context switch, so read cold the figure moves in whole ticks and a
+/// 5 ms call shows as 4 or 8 ms. Yielding first is a pass through the scheduler, which
+/// updates it: the figure is then exact to the nanosecond.
 fn thread_cpu() -> Option<Duration> {
+    std::thread::yield_now();
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
     Some(Duration::from_nanos(ns))

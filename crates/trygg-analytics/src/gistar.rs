@@ -21,9 +21,19 @@
 //! `(Gᵢ − E[Gᵢ]) / √Var[Gᵢ]` with `E[Gᵢ] = Wᵢ/n` and
 //! `Var[Gᵢ] = Wᵢ(n − Wᵢ)/(n − 1) · S²/(n x̄)²`; the two are algebraically identical, and
 //! `tools/reference` checks that they agree to 10⁻⁹ on grids up to 300 × 300. `S` is the
-//! population standard deviation (divisor n), as in both. It is computed here in two
-//! passes (`Σ(x − x̄)²/n`) rather than as `Σx²/n − x̄²`, which loses digits when the mean
-//! is large against the spread.
+//! population standard deviation (divisor n), as in both. For counts it is computed
+//! exactly from integer sums, `(n·Σx² − (Σx)²)/n²`, rounded once; for other values in two
+//! passes (`Σ(x − x̄)²/n`) rather than as `Σx²/n − x̄²` in floating point, which loses
+//! digits when the mean is large against the spread.
+//!
+//! # Speed
+//!
+//! On a grid the analytic statistic needs no weights: the queen neighbourhood sums are
+//! 3 × 3 box sums from rolling rows of horizontal sums, and Wᵢ follows from the position
+//! (9 inside, 6 on an edge, 4 in a corner). For counts, zᵢ, pᵢ and the bin depend only on
+//! the pair (Lᵢ, Wᵢ), of which a grid has a few hundred, so they are computed once per
+//! pair and the outputs filled from that table; a 1000 × 1000 grid then takes a few
+//! milliseconds, most of it writing the 17 MB of output.
 //!
 //! The p-value is two-sided under the normal approximation, `p = 2·(1 − Φ(|z|))`. Cells
 //! where the statistic has no variance — all values equal, or a cell whose neighbourhood
@@ -248,12 +258,13 @@ pub fn gistar_lattice(
     values: &[f64],
     options: &GiStarOptions,
 ) -> Result<HotSpots, AnalyticsError> {
-    check_values(values, lattice.len())?;
+    check_len(values, lattice.len())?;
+    let m = Moments::of(values)?;
     if options.permutations.is_some_and(|p| p.count > 0) {
         let (lag, card) = lattice_lag(lattice, values);
-        return Ok(finish(values, &lag, &card, options));
+        return Ok(finish(values, &m, &lag, &card, options));
     }
-    Ok(analytic_lattice(lattice, values, options))
+    Ok(analytic_lattice(lattice, values, &m, options))
 }
 
 /// Gi* with arbitrary binary weights (H3 rings, irregular areas).
@@ -262,7 +273,8 @@ pub fn gistar(
     values: &[f64],
     options: &GiStarOptions,
 ) -> Result<HotSpots, AnalyticsError> {
-    check_values(values, neighbours.len())?;
+    check_len(values, neighbours.len())?;
+    let m = Moments::of(values)?;
     let n = values.len();
     let mut lag = Vec::with_capacity(n);
     let mut card = Vec::with_capacity(n);
@@ -271,10 +283,10 @@ pub fn gistar(
         lag.push(row.iter().map(|&j| values[j as usize]).sum());
         card.push(row.len() as u32);
     }
-    Ok(finish(values, &lag, &card, options))
+    Ok(finish(values, &m, &lag, &card, options))
 }
 
-fn check_values(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
+fn check_len(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
     if values.len() != expected {
         return Err(AnalyticsError::LengthMismatch {
             what: "cell values",
@@ -282,11 +294,22 @@ fn check_values(values: &[f64], expected: usize) -> Result<(), AnalyticsError> {
             expected,
         });
     }
-    if values.iter().any(|v| !v.is_finite()) {
-        return Err(AnalyticsError::NotFinite("cell values"));
-    }
     Ok(())
 }
+
+/// Independent partial sums per pass over the values. One running sum is a chain of
+/// dependent additions, a few cycles each, which dominated a million-cell grid; four
+/// chains of each kind keep the vector units busy without running out of registers. The
+/// grouping is fixed, so results do not depend on the machine.
+const LANES: usize = 4;
+
+/// 2⁵²: for `v` in `[0, 2⁵²)`, `(v + 2⁵²) − 2⁵²` is `v` rounded to an integer, so it
+/// equals `v` exactly when `v` is one (a count test without a call to `trunc`, which the
+/// compiler can vectorise).
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
+/// 2⁵³: integers below it are exact in an `f64`, and so are sums of them that stay below.
+const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
 
 /// What Gi* needs to know about the values as a whole.
 struct Moments {
@@ -299,32 +322,80 @@ struct Moments {
 }
 
 impl Moments {
-    fn of(values: &[f64]) -> Self {
+    /// The moments; an error if any value is not finite.
+    ///
+    /// One pass gathers the sum, the sum of squares, the extremes and whether every value
+    /// is an integer. For counts whose partial sums stay below 2⁵³ those sums are exact,
+    /// and `S² = (n·Σx² − (Σx)²)/n²` is computed in integers and rounded once. Otherwise
+    /// a second pass takes `Σ(x − x̄)²/n`, which unlike `Σx²/n − x̄²` in floating point
+    /// keeps its digits when the mean is large against the spread.
+    fn of(values: &[f64]) -> Result<Self, AnalyticsError> {
         let n = values.len();
         let nf = n as f64;
-        let mut sum = 0.0;
-        let mut counts = true;
-        let mut max = 0.0f64;
-        for &v in values {
-            sum += v;
-            // An integer test without a call to trunc: values are finite, and anything
-            // ≥ 2⁵³ is an integer in f64 anyway (and too large for the memo).
-            counts &= (0.0..9.0e15).contains(&v) && (v as i64) as f64 == v;
-            max = max.max(v);
-        }
-        let mean = if n > 0 { sum / nf } else { 0.0 };
-        let variance = if n > 0 {
-            values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / nf
-        } else {
-            0.0
+        let mut sum = [0.0f64; LANES];
+        let mut squares = [0.0f64; LANES];
+        let mut min = [0.0f64; LANES];
+        let mut max = [0.0f64; LANES];
+        // Σ|v − round(v)| for v ≥ 0: 0 when all are integers, NaN when one is not finite.
+        let mut fraction = [0.0f64; LANES];
+        let mut step = |j: usize, v: f64| {
+            sum[j] += v;
+            squares[j] += v * v;
+            if v < min[j] {
+                min[j] = v;
+            }
+            if v > max[j] {
+                max[j] = v;
+            }
+            fraction[j] += (((v + TWO_POW_52) - TWO_POW_52) - v).abs();
         };
-        Self {
+        let chunks = values.chunks_exact(LANES);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (j, &v) in chunk.iter().enumerate() {
+                step(j, v);
+            }
+        }
+        for (j, &v) in rest.iter().enumerate() {
+            step(j, v);
+        }
+        if fraction.iter().any(|f| f.is_nan()) {
+            return Err(AnalyticsError::NotFinite("cell values"));
+        }
+        let counts = min.iter().all(|m| *m >= 0.0) && fraction.iter().all(|f| *f == 0.0);
+        let max = max.iter().copied().fold(0.0, f64::max);
+        let total: f64 = sum.iter().sum();
+        let mean = if n > 0 { total / nf } else { 0.0 };
+        let exact = counts && sum.iter().chain(&squares).all(|s| *s < TWO_POW_53);
+        let variance = if n == 0 {
+            0.0
+        } else if exact {
+            // Integers below 2⁵³ convert exactly; n·Σx² ≥ (Σx)² (Cauchy–Schwarz).
+            let s1: u128 = sum.iter().map(|s| *s as u128).sum();
+            let s2: u128 = squares.iter().map(|s| *s as u128).sum();
+            let nn = n as u128;
+            (nn * s2 - s1 * s1) as f64 / (nn * nn) as f64
+        } else {
+            let mut deviations = [0.0f64; LANES];
+            let chunks = values.chunks_exact(LANES);
+            let rest = chunks.remainder();
+            for chunk in chunks {
+                for (j, &v) in chunk.iter().enumerate() {
+                    deviations[j] += (v - mean) * (v - mean);
+                }
+            }
+            for (j, &v) in rest.iter().enumerate() {
+                deviations[j] += (v - mean) * (v - mean);
+            }
+            deviations.iter().sum::<f64>() / nf
+        };
+        Ok(Self {
             n,
             mean,
             std_dev: variance.sqrt(),
             counts,
             max,
-        }
+        })
     }
 
     /// `S·√[(n·W − W²)/(n − 1)]` for W = 0..=max_w; 0 where Gi* has no variance.
@@ -369,13 +440,23 @@ struct Memo {
 impl Memo {
     const LIMIT: usize = 1 << 20;
 
-    fn new(m: &Moments, max_w: usize) -> Option<Self> {
+    /// The width of the table (the number of possible Lᵢ) for count data whose table is
+    /// small enough to pay: at most [`Self::LIMIT`] entries and not many more than cells.
+    fn width(m: &Moments, max_w: usize) -> Option<usize> {
         let max_lag = m.max * max_w as f64;
         if !m.counts || max_lag >= Self::LIMIT as f64 {
             return None;
         }
         let width = max_lag as usize + 1;
-        let size = width.checked_mul(max_w + 1).filter(|s| *s <= Self::LIMIT)?;
+        width
+            .checked_mul(max_w + 1)
+            .filter(|s| *s <= Self::LIMIT && *s <= 8 * m.n.max(1024))?;
+        Some(width)
+    }
+
+    fn new(m: &Moments, max_w: usize) -> Option<Self> {
+        let width = Self::width(m, max_w)?;
+        let size = width * (max_w + 1);
         Some(Self {
             width,
             z: vec![f64::NAN; size],
@@ -458,35 +539,27 @@ fn sweep_lattice(lattice: Lattice, values: &[f64], mut emit: impl FnMut(f64, u32
     }
 }
 
-/// Analytic Gi* on a lattice in one pass, z and p straight into the output.
-fn analytic_lattice(lattice: Lattice, values: &[f64], options: &GiStarOptions) -> HotSpots {
+/// Analytic Gi* on a lattice: through tables for counts, else z and p cell by cell in one
+/// sweep.
+fn analytic_lattice(
+    lattice: Lattice,
+    values: &[f64],
+    m: &Moments,
+    options: &GiStarOptions,
+) -> HotSpots {
     let n = values.len();
-    let m = Moments::of(values);
     let denominators = m.denominators(9);
+    if let Some(width) = Memo::width(m, 9) {
+        return analytic_lattice_counts(lattice, values, m, &denominators, width, options);
+    }
     let mut z = Vec::with_capacity(n);
     let mut p = Vec::with_capacity(n);
-    let memo = match Memo::new(&m, 9) {
-        Some(mut memo) => {
-            sweep_lattice(lattice, values, |lag, w| {
-                let (zi, pi) = memo.get(lag, w, &m, &denominators);
-                z.push(zi);
-                p.push(pi);
-            });
-            Some(memo)
-        }
-        None => {
-            sweep_lattice(lattice, values, |lag, w| {
-                let zi = m.z(lag, w, &denominators);
-                z.push(zi);
-                p.push(normal_two_sided_p(zi));
-            });
-            None
-        }
-    };
-    let cutoffs = match (&memo, options.fdr) {
-        (Some(memo), true) => cutoffs_from(&memo.cutoffs(&LEVELS)),
-        _ => level_cutoffs(&p, options.fdr),
-    };
+    sweep_lattice(lattice, values, |lag, w| {
+        let zi = m.z(lag, w, &denominators);
+        z.push(zi);
+        p.push(normal_two_sided_p(zi));
+    });
+    let cutoffs = level_cutoffs(&p, options.fdr);
     let bin = bins(&p, &cutoffs, |i| sign(z[i]));
     HotSpots {
         z,
@@ -499,6 +572,142 @@ fn analytic_lattice(lattice: Lattice, values: &[f64], options: &GiStarOptions) -
         n,
         mean: m.mean,
         std_dev: m.std_dev,
+    }
+}
+
+/// Analytic Gi* of counts on a lattice, the case a weekly grid is in.
+///
+/// zᵢ, pᵢ and the bin depend on (Lᵢ, Wᵢ) alone, and for counts Lᵢ is a small integer.
+/// So an integer box-sum sweep gives each cell the key `Wᵢ·width + Lᵢ`; the few hundred
+/// distinct keys among a million cells get z, p and bin computed once (the same
+/// arithmetic as cell by cell), the number of cells per key gives the Benjamini–Hochberg
+/// cut-offs without sorting a million p-values, and a second sweep fills the outputs
+/// from the tables. Every pass is a straight loop over contiguous memory, and nothing
+/// of the size of the grid is allocated besides the outputs (sweeping twice is cheaper
+/// than storing the keys: fresh memory costs a page fault per 4 KiB).
+fn analytic_lattice_counts(
+    lattice: Lattice,
+    values: &[f64],
+    m: &Moments,
+    denominators: &[f64],
+    width: usize,
+    options: &GiStarOptions,
+) -> HotSpots {
+    let n = values.len();
+    let mut z = Vec::with_capacity(n);
+    let mut p = Vec::with_capacity(n);
+    let mut bin = Vec::with_capacity(n);
+    let size = width * (denominators.len());
+    let width32 = width as u32;
+    let mut hits = vec![0u32; size];
+    sweep_keys(lattice, values, width32, |keys| {
+        for &k in keys {
+            hits[k as usize] += 1;
+        }
+    });
+    let mut z_of = vec![0.0f64; size];
+    let mut p_of = vec![1.0f64; size];
+    let mut groups: Vec<(f64, u64)> = Vec::new();
+    for (k, &h) in hits.iter().enumerate() {
+        if h > 0 {
+            let zk = m.z((k % width) as f64, (k / width) as u32, denominators);
+            z_of[k] = zk;
+            p_of[k] = normal_two_sided_p(zk);
+            groups.push((p_of[k], u64::from(h)));
+        }
+    }
+    let cutoffs = if options.fdr {
+        cutoffs_from(&benjamini_hochberg_cutoffs_grouped(&mut groups, &LEVELS))
+    } else {
+        cutoffs_from(&LEVELS.map(Some))
+    };
+    let bin_of: Vec<i8> = p_of
+        .iter()
+        .zip(&z_of)
+        .map(|(&pk, &zk)| level(pk, &cutoffs) * sign(zk))
+        .collect();
+    sweep_keys(lattice, values, width32, |keys| {
+        z.extend(keys.iter().map(|&k| z_of[k as usize]));
+        p.extend(keys.iter().map(|&k| p_of[k as usize]));
+        bin.extend(keys.iter().map(|&k| bin_of[k as usize]));
+    });
+    HotSpots {
+        z,
+        p,
+        p_sim: None,
+        bin,
+        cutoffs,
+        inference: Inference::Analytic,
+        fdr: options.fdr,
+        n,
+        mean: m.mean,
+        std_dev: m.std_dev,
+    }
+}
+
+/// Calls `emit` with `Wᵢ·width + Lᵢ` for the cells of each row of a lattice of counts in
+/// turn, row-major: Lᵢ the 3 × 3 box
+/// sum clipped at the edges, Wᵢ the number of cells in the box (9 inside, 6 on an edge,
+/// 4 in a corner; fewer on a lattice one cell wide). In integers, from three rolling rows
+/// of horizontal sums.
+///
+/// The caller guarantees that the values are non-negative integers and that every key
+/// fits below `width · 10 ≤ Memo::LIMIT`, so nothing overflows.
+fn sweep_keys(lattice: Lattice, values: &[f64], width: u32, mut emit: impl FnMut(&[u32])) {
+    let Lattice { cols, rows } = lattice;
+    if cols == 0 {
+        return;
+    }
+    let mut ints = vec![0u32; cols];
+    let mut horizontal = |row: &[f64], out: &mut [u32]| {
+        for (i, &v) in ints.iter_mut().zip(row) {
+            // For an integer v in [0, 2³²), v + 2⁵² holds v in its low mantissa bits:
+            // the same as `v as u32`, without the saturating conversion (scalar only).
+            *i = (v + TWO_POW_52).to_bits() as u32;
+        }
+        if cols == 1 {
+            out[0] = ints[0];
+            return;
+        }
+        out[0] = ints[0] + ints[1];
+        out[cols - 1] = ints[cols - 2] + ints[cols - 1];
+        for (((o, a), b), c) in out[1..cols - 1]
+            .iter_mut()
+            .zip(&ints[..cols - 2])
+            .zip(&ints[1..cols - 1])
+            .zip(&ints[2..])
+        {
+            *o = a + b + c;
+        }
+    };
+    let span = |i: usize, len: usize| 1 + u32::from(i > 0) + u32::from(i + 1 < len);
+    // A missing row above or below is a row of zeros.
+    let mut above = vec![0u32; cols];
+    let mut here = vec![0u32; cols];
+    let mut below = vec![0u32; cols];
+    if rows > 0 {
+        horizontal(&values[..cols], &mut here);
+    }
+    let mut out = vec![0u32; cols];
+    for r in 0..rows {
+        if r + 1 < rows {
+            horizontal(&values[(r + 1) * cols..(r + 2) * cols], &mut below);
+        } else {
+            below.fill(0);
+        }
+        let wr = span(r, rows);
+        // Columns inside span 3 (on a lattice at least 3 wide), the end columns 2 (1 on
+        // a lattice one cell wide).
+        let inner = wr * cols.min(3) as u32 * width;
+        for (((k, a), h), b) in out.iter_mut().zip(&above).zip(&here).zip(&below) {
+            *k = a + h + b + inner;
+        }
+        let edge = wr * cols.min(2) as u32 * width;
+        out[0] = out[0] - inner + edge;
+        out[cols - 1] = out[cols - 1] - inner + edge;
+        emit(&out);
+        std::mem::swap(&mut above, &mut here);
+        std::mem::swap(&mut here, &mut below);
     }
 }
 
@@ -541,17 +750,22 @@ fn lattice_lag(lattice: Lattice, values: &[f64]) -> (Vec<f64>, Vec<u32>) {
 }
 
 /// z, p, permutations and bins from the neighbourhood sums.
-fn finish(values: &[f64], lag: &[f64], card: &[u32], options: &GiStarOptions) -> HotSpots {
+fn finish(
+    values: &[f64],
+    m: &Moments,
+    lag: &[f64],
+    card: &[u32],
+    options: &GiStarOptions,
+) -> HotSpots {
     let n = values.len();
-    let m = Moments::of(values);
     let max_w = card.iter().copied().max().unwrap_or(0) as usize;
     let denominators = m.denominators(max_w);
-    let mut memo = Memo::new(&m, max_w);
+    let mut memo = Memo::new(m, max_w);
     let mut z = Vec::with_capacity(n);
     let mut p = Vec::with_capacity(n);
     for (&l, &w) in lag.iter().zip(card) {
         let (zi, pi) = match memo.as_mut() {
-            Some(memo) => memo.get(l, w, &m, &denominators),
+            Some(memo) => memo.get(l, w, m, &denominators),
             None => {
                 let zi = m.z(l, w, &denominators);
                 (zi, normal_two_sided_p(zi))
@@ -633,22 +847,27 @@ fn level_cutoffs(p: &[f64], fdr: bool) -> Cutoffs {
 
 /// −3…3 from the deciding p-values, the cut-offs and the direction of each cell.
 fn bins(p: &[f64], cutoffs: &Cutoffs, direction: impl Fn(usize) -> i8) -> Vec<i8> {
-    let below = |c: Option<f64>, pi: f64| c.is_some_and(|c| pi <= c);
     p.iter()
         .enumerate()
-        .map(|(i, &pi)| {
-            let level = if below(cutoffs.p99, pi) {
-                3
-            } else if below(cutoffs.p95, pi) {
-                2
-            } else if below(cutoffs.p90, pi) {
-                1
-            } else {
-                0
-            };
-            if level == 0 { 0 } else { level * direction(i) }
+        .map(|(i, &pi)| match level(pi, cutoffs) {
+            0 => 0,
+            l => l * direction(i),
         })
         .collect()
+}
+
+/// 3, 2, 1 or 0: the highest confidence level whose cut-off `p` is at or below.
+fn level(p: f64, cutoffs: &Cutoffs) -> i8 {
+    let below = |c: Option<f64>| c.is_some_and(|c| p <= c);
+    if below(cutoffs.p99) {
+        3
+    } else if below(cutoffs.p95) {
+        2
+    } else if below(cutoffs.p90) {
+        1
+    } else {
+        0
+    }
 }
 
 /// Folded conditional-permutation p-values and the side of the simulated mean each
@@ -861,6 +1080,33 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn moments_of_counts_and_of_other_values() {
+        // Counts take the exact integer route, other values two passes; both agree with
+        // the definition, and a value that is not finite is refused wherever it is.
+        let counts: Vec<f64> = (0..1003).map(|i| ((i * 37) % 11) as f64).collect();
+        let shifted: Vec<f64> = counts.iter().map(|v| v + 0.25).collect();
+        for x in [&counts, &shifted] {
+            let m = Moments::of(x).unwrap();
+            let n = x.len() as f64;
+            let mean = x.iter().sum::<f64>() / n;
+            let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            assert!((m.mean - mean).abs() < 1e-12);
+            assert!((m.std_dev - var.sqrt()).abs() < 1e-12);
+            assert_eq!(m.max, x.iter().copied().fold(0.0, f64::max));
+        }
+        assert!(Moments::of(&counts).unwrap().counts);
+        assert!(!Moments::of(&shifted).unwrap().counts);
+        assert!(!Moments::of(&[1.0, -1.0]).unwrap().counts);
+        for at in [0, 5, 1002] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut x = counts.clone();
+                x[at] = bad;
+                assert!(matches!(Moments::of(&x), Err(AnalyticsError::NotFinite(_))));
+            }
+        }
     }
 
     #[test]

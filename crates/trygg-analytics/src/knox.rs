@@ -54,7 +54,9 @@
 //! over all distances is the same for every permutation of the dates. So only pairs
 //! closer than `e_K` (found once with a sweep over x-sorted incidents) are tallied per
 //! permutation, and the last distance band is the time-band total minus the rest. A
-//! permutation then costs one pass over the near pairs rather than over all `n(n−1)/2`.
+//! permutation then costs one pass over the near pairs rather than over all `n(n−1)/2`,
+//! and four permutations share each pass (drawn in turn from the one seeded stream, so
+//! the results are those of tallying them one by one).
 
 use serde::{Deserialize, Serialize};
 
@@ -187,6 +189,11 @@ impl KnoxTable {
 /// The most edges per dimension (band indices and tally offsets are stored compactly).
 pub const MAX_EDGES: usize = 254;
 
+/// Days further apart than any two calendar dates (about 5.9 million years): incidents
+/// this far apart are rejected as outside the calendar. Below it, differences of day
+/// offsets in wrapping `u32` arithmetic are exact for every time window accepted.
+pub const MAX_DAY_SPAN: i64 = 1 << 31;
+
 /// Runs the Knox test.
 pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, AnalyticsError> {
     check_edges(&options.distance_edges)?;
@@ -205,6 +212,11 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
     if n > MAX_EVENTS {
         return Err(AnalyticsError::TooManyEvents { limit: MAX_EVENTS });
     }
+    let first = events.iter().map(|e| e.day).min().unwrap_or(0);
+    let last = events.iter().map(|e| e.day).max().unwrap_or(0);
+    if i64::from(last) - i64::from(first) >= MAX_DAY_SPAN {
+        return Err(AnalyticsError::CalendarRange);
+    }
     let d_rows = options.distance_edges.len(); // finite bands + the last one
     let t_cols = t_edges.len();
 
@@ -216,22 +228,46 @@ pub fn knox(events: &[KnoxEvent], options: &KnoxOptions) -> Result<KnoxTable, An
     let days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
     let time_totals = time_band_totals(&days, t_edges);
 
-    let observed = tally(&near, &days, &time_lookup, &time_totals, d_rows, t_cols);
+    let offsets = tally_days(&days);
+    let one: Vec<[u32; 1]> = offsets.iter().map(|d| [*d]).collect();
+    let [observed] = tally(&near, &one, &time_lookup, &time_totals, d_rows, t_cols);
 
     let r = options.permutations as usize;
     let mut sums = vec![0u64; observed.len()];
     let mut at_least = vec![0u64; observed.len()];
+    let mut add = |sim: &[u64]| {
+        for k in 0..sim.len() {
+            sums[k] += sim[k];
+            at_least[k] += u64::from(sim[k] >= observed[k]);
+        }
+    };
     if r > 0 {
+        // Permutation after permutation from one stream, as if tallied one by one; whole
+        // batches first, then the rest singly.
         let mut rng = Rng::new(options.seed);
-        let mut shuffled = days.clone();
-        for _ in 0..r {
-            shuffled.copy_from_slice(&days);
-            rng.shuffle(&mut shuffled);
-            let sim = tally(&near, &shuffled, &time_lookup, &time_totals, d_rows, t_cols);
-            for k in 0..sim.len() {
-                sums[k] += sim[k];
-                at_least[k] += u64::from(sim[k] >= observed[k]);
+        let mut shuffled = offsets.clone();
+        let mut batch = vec![[0u32; BATCH]; n];
+        for _ in 0..r / BATCH {
+            for b in 0..BATCH {
+                shuffled.copy_from_slice(&offsets);
+                rng.shuffle(&mut shuffled);
+                for (lanes, d) in batch.iter_mut().zip(&shuffled) {
+                    lanes[b] = *d;
+                }
             }
+            for sim in tally(&near, &batch, &time_lookup, &time_totals, d_rows, t_cols) {
+                add(&sim);
+            }
+        }
+        let mut single = one;
+        for _ in 0..r % BATCH {
+            shuffled.copy_from_slice(&offsets);
+            rng.shuffle(&mut shuffled);
+            for (lane, d) in single.iter_mut().zip(&shuffled) {
+                lane[0] = *d;
+            }
+            let [sim] = tally(&near, &single, &time_lookup, &time_totals, d_rows, t_cols);
+            add(&sim);
         }
     }
     let cells = (0..observed.len())
@@ -302,22 +338,24 @@ fn check_edges(edges: &[f64]) -> Result<(), AnalyticsError> {
 }
 
 /// Pairs closer than the last distance edge, grouped by their first incident (in sweep
-/// order): the pairs of incident `i` are `packed[starts[i]..starts[i + 1]]`, each one
-/// `u32` holding its distance band row in the top 8 bits (row 0 = closer than the first
-/// edge, row `b + 1` = finite band `b`) and its second incident in the low 24 bits.
+/// order): the pairs of incident `i` are `partners[starts[i]..starts[i + 1]]` (the
+/// second incidents) with their distance band rows in `rows[…]` at the same positions
+/// (row 0 = closer than the first edge, row `b + 1` = finite band `b`).
 ///
-/// One word per pair: each permutation streams through every near pair, so the bytes per
-/// pair set the speed (the row is needed only for the few pairs inside the time window).
+/// Each permutation streams through every partner, so the bytes per pair set the speed;
+/// the row is read only for the few pairs inside the time window.
 struct NearPairs {
     starts: Vec<usize>,
-    packed: Vec<u32>,
+    partners: Vec<u32>,
+    rows: Vec<u8>,
     /// Pairs per row.
     per_row: Vec<u64>,
 }
 
 impl NearPairs {
     fn push(&mut self, j: usize, band: u8) {
-        self.packed.push((u32::from(band) << 24) | j as u32);
+        self.partners.push(j as u32);
+        self.rows.push(band);
         self.per_row[usize::from(band)] += 1;
     }
 }
@@ -330,7 +368,8 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
     let last = edges[edges.len() - 1];
     let mut out = NearPairs {
         starts: Vec::with_capacity(sorted.len() + 1),
-        packed: Vec::new(),
+        partners: Vec::new(),
+        rows: Vec::new(),
         per_row: vec![0; edges.len()],
     };
     // The sweep may stop once Δx alone reaches the last edge; the small margin keeps it
@@ -347,7 +386,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
     match options.precision {
         Precision::F64 => {
             for i in 0..sorted.len() {
-                out.starts.push(out.packed.len());
+                out.starts.push(out.partners.len());
                 let a = sorted[i];
                 for (j, b) in sorted.iter().enumerate().skip(i + 1) {
                     let dx = b.x - a.x;
@@ -371,7 +410,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
             let ys: Vec<f32> = sorted.iter().map(|e| e.y as f32).collect();
             let reach32 = reach as f32;
             for i in 0..sorted.len() {
-                out.starts.push(out.packed.len());
+                out.starts.push(out.partners.len());
                 for j in i + 1..sorted.len() {
                     let dx = xs[j] - xs[i];
                     if dx > reach32 {
@@ -389,7 +428,7 @@ fn near_pairs(sorted: &[KnoxEvent], options: &KnoxOptions) -> NearPairs {
             }
         }
     }
-    out.starts.push(out.packed.len());
+    out.starts.push(out.partners.len());
     out
 }
 
@@ -437,37 +476,86 @@ fn time_band_totals(days: &[i32], edges: &[u32]) -> Vec<u64> {
         .collect()
 }
 
-/// The table for one assignment of days.
+/// The days as offsets from the earliest, for [`tally`]. [`knox`] has checked that they
+/// lie less than [`MAX_DAY_SPAN`] apart, which keeps the tally's wrapping `u32`
+/// arithmetic exact.
+fn tally_days(days: &[i32]) -> Vec<u32> {
+    let min = days.iter().copied().min().unwrap_or(0);
+    days.iter()
+        .map(|d| (i64::from(*d) - i64::from(min)) as u32)
+        .collect()
+}
+
+/// Date permutations tallied together: one pass over the near pairs serves them all.
+const BATCH: usize = 4;
+
+/// The tables for `B` assignments of days at once (lane `b` of `days[i]` is incident
+/// `i`'s day in assignment `b`; days as non-negative offsets, see [`tally_days`]).
 ///
 /// Most near pairs are further apart in time than the last time edge, so only the others
 /// are tallied; each row's last column is its (permutation-invariant) number of near
 /// pairs minus the rest, and the last distance band is each column's total minus the
 /// near rows. Incrementing the same counter for almost every pair would serialise the
-/// loop on one memory location; a rarely taken branch does not.
-fn tally(
+/// loop on one memory location; a rarely taken branch does not. Taking several
+/// assignments per pass reads each pair once for all of them, and the test
+/// "inside the time window" runs on all lanes at once.
+fn tally<const B: usize>(
     near: &NearPairs,
-    days: &[i32],
+    days: &[[u32; B]],
     time_lookup: &[u16],
     time_totals: &[u64],
     d_rows: usize,
     t_cols: usize,
-) -> Vec<u64> {
+) -> [Vec<u64>; B] {
     // Rows: closer than the first distance edge, then the finite bands; one extra column
     // for differences below the first time edge.
     let width = t_cols + 1;
-    let mut counts = vec![0u64; d_rows * width];
-    let cap = time_lookup.len() as u64;
+    let mut counts: [Vec<u64>; B] = std::array::from_fn(|_| vec![0u64; d_rows * width]);
+    // |dⱼ − dᵢ| < cap ⇔ dⱼ − (dᵢ − cap + 1) ∈ [0, 2·cap − 1): one subtraction and one
+    // unsigned comparison per pair and lane (exact in wrapping u32 arithmetic for the
+    // day offsets of `tally_days`).
+    let cap = time_lookup.len() as u32;
+    let window = (2 * cap).saturating_sub(1);
+    let below = cap.saturating_sub(1);
     for (i, bounds) in near.starts.windows(2).enumerate() {
-        let di = i64::from(days[i]);
-        for &pair in &near.packed[bounds[0]..bounds[1]] {
-            let dj = i64::from(days[(pair & 0x00FF_FFFF) as usize]);
-            let dt = (di - dj).unsigned_abs();
-            if dt < cap {
-                let row = (pair >> 24) as usize * width;
-                counts[row + usize::from(time_lookup[dt as usize])] += 1;
+        let low = days[i].map(|d| d.wrapping_sub(below));
+        let (from, to) = (bounds[0], bounds[1]);
+        for (&j, &row) in near.partners[from..to].iter().zip(&near.rows[from..to]) {
+            let dj = &days[j as usize];
+            if any_inside(dj, &low, window) {
+                let row = usize::from(row) * width;
+                for ((c, d), l) in counts.iter_mut().zip(dj).zip(&low) {
+                    let o = d.wrapping_sub(*l);
+                    if o < window {
+                        c[row + usize::from(time_lookup[o.abs_diff(below) as usize])] += 1;
+                    }
+                }
             }
         }
     }
+    counts.map(|c| complete_table(c, near, time_totals, d_rows, t_cols))
+}
+
+/// Whether any lane's day lies in its time window: apart from the tally so that it
+/// compiles to a few vector instructions for all lanes.
+#[inline(always)]
+fn any_inside<const B: usize>(days: &[u32; B], low: &[u32; B], window: u32) -> bool {
+    let mut inside = [0u32; B];
+    for ((i, d), l) in inside.iter_mut().zip(days).zip(low) {
+        *i = u32::from(d.wrapping_sub(*l) < window);
+    }
+    inside.iter().fold(0, |a, i| a | i) != 0
+}
+
+/// The full table from the tallied near pairs (see [`tally`]).
+fn complete_table(
+    mut counts: Vec<u64>,
+    near: &NearPairs,
+    time_totals: &[u64],
+    d_rows: usize,
+    t_cols: usize,
+) -> Vec<u64> {
+    let width = t_cols + 1;
     let last_t = t_cols - 1;
     for row in 0..d_rows {
         let r = &mut counts[row * width..(row + 1) * width];
@@ -685,6 +773,73 @@ mod tests {
         let t = knox(&[], &opts(&[0.0], &[0], Metric::Manhattan)).unwrap();
         assert_eq!((t.pairs, t.cells[0].observed), (0, 0));
     }
+
+    #[test]
+    fn batched_permutations_are_the_permutations_one_by_one() {
+        // R = 10: two batches of four and two single permutations, from one stream;
+        // the same sums and counts as tallying each shuffle in turn.
+        let mut rng = Rng::new(4);
+        let events: Vec<KnoxEvent> = (0..300)
+            .map(|_| {
+                ev(
+                    rng.below(3_000) as f64,
+                    rng.below(3_000) as f64,
+                    rng.below(120) as i32,
+                )
+            })
+            .collect();
+        let mut o = opts(&[0.0, 1.0, 100.0, 200.0], &[0, 7, 14], Metric::Euclidean);
+        o.permutations = 10;
+        o.seed = 3;
+        let t = knox(&events, &o).unwrap();
+
+        let sorted = sorted_by_x(&events);
+        let near = near_pairs(&sorted, &o);
+        let lookup = time_band_lookup(&o.time_edges);
+        let days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
+        let totals = time_band_totals(&days, &o.time_edges);
+        let (d_rows, t_cols) = (o.distance_edges.len(), o.time_edges.len());
+        let single = |d: &[i32]| {
+            let lanes: Vec<[u32; 1]> = tally_days(d).into_iter().map(|x| [x]).collect();
+            let [table] = tally(&near, &lanes, &lookup, &totals, d_rows, t_cols);
+            table
+        };
+        let observed = single(&days);
+        let mut sums = vec![0u64; observed.len()];
+        let mut at_least = vec![0u64; observed.len()];
+        let mut stream = Rng::new(o.seed);
+        for _ in 0..o.permutations {
+            let mut d = days.clone();
+            stream.shuffle(&mut d);
+            for (k, s) in single(&d).into_iter().enumerate() {
+                sums[k] += s;
+                at_least[k] += u64::from(s >= observed[k]);
+            }
+        }
+        for (k, cell) in t.cells.iter().enumerate() {
+            assert_eq!(cell.observed, observed[k]);
+            assert_eq!(cell.expected, Some(sums[k] as f64 / 10.0));
+            assert_eq!(cell.p, Some((at_least[k] + 1) as f64 / 11.0));
+        }
+    }
+
+    #[test]
+    fn days_at_the_ends_of_i32() {
+        // Differences up to just below 2³¹ days are exact; beyond, no calendar reaches.
+        let far = i32::MIN + 5;
+        let events = [
+            ev(0.0, 0.0, far),
+            ev(0.0, 0.0, far + 3),
+            ev(0.0, 0.0, far + i32::MAX),
+        ];
+        let mut o = opts(&[0.0, 1.0], &[0, 7], Metric::Manhattan);
+        o.permutations = 9;
+        let t = knox(&events, &o).unwrap();
+        assert_eq!(t.cell(0, 0).unwrap().observed, 1);
+        assert_eq!(t.cell(0, 1).unwrap().observed, 2);
+        let wide = [ev(0.0, 0.0, i32::MIN), ev(0.0, 0.0, i32::MAX)];
+        assert_eq!(knox(&wide, &o), Err(AnalyticsError::CalendarRange));
+    }
 }
 
 #[cfg(test)]
@@ -787,16 +942,30 @@ mod props {
             let (d_rows, t_cols) = (o.distance_edges.len(), o.time_edges.len());
             let near = near_pairs(&sorted, &o);
             let lookup = time_band_lookup(&o.time_edges);
-            let mut days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
-            crate::rng::Rng::new(seed).shuffle(&mut days);
+            let days: Vec<i32> = sorted.iter().map(|e| e.day).collect();
             let totals = time_band_totals(&days, &o.time_edges);
-            let got = tally(&near, &days, &lookup, &totals, d_rows, t_cols);
-            let permuted: Vec<KnoxEvent> = sorted
-                .iter()
-                .zip(&days)
-                .map(|(e, d)| KnoxEvent { day: *d, ..*e })
+            // A batch of permutations, each lane against brute force.
+            let mut rng = crate::rng::Rng::new(seed);
+            let shuffles: Vec<Vec<i32>> = (0..BATCH)
+                .map(|_| {
+                    let mut d = days.clone();
+                    rng.shuffle(&mut d);
+                    d
+                })
                 .collect();
-            prop_assert_eq!(got, brute(&permuted, &o));
+            let min = days.iter().copied().min().unwrap_or(0);
+            let lanes: Vec<[u32; BATCH]> = (0..days.len())
+                .map(|i| std::array::from_fn(|b| (shuffles[b][i] - min) as u32))
+                .collect();
+            let got = tally(&near, &lanes, &lookup, &totals, d_rows, t_cols);
+            for (table, d) in got.iter().zip(&shuffles) {
+                let permuted: Vec<KnoxEvent> = sorted
+                    .iter()
+                    .zip(d)
+                    .map(|(e, d)| KnoxEvent { day: *d, ..*e })
+                    .collect();
+                prop_assert_eq!(table, &brute(&permuted, &o));
+            }
         }
     }
 }
