@@ -306,10 +306,15 @@ impl Trygg {
             None,
             json!({ "agreement": agreement.0 }),
         );
-        Ok(self
-            .db
+        self.db
             .add_priority_area(agreement, &name, description.as_deref(), audit)
-            .await?)
+            .await
+            .map_err(|e| match Error::from(e) {
+                Error::Conflict("plan_priority_areas_name_key") => {
+                    Invalid::new("name", "priority_area_name_taken").into()
+                }
+                other => other,
+            })
     }
 
     /// One agreement: its priority areas with the activities the caller may see, its

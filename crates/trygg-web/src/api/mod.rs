@@ -13,6 +13,7 @@ pub mod lagesbild;
 pub mod me;
 pub mod measures;
 pub mod photos;
+pub mod plans;
 pub mod publications;
 pub mod walks;
 
@@ -69,6 +70,10 @@ pub struct ApiErrorBody {
         measures::one,
         measures::transition,
         measures::comment,
+        plans::list,
+        plans::one,
+        plans::versions,
+        plans::version,
         photos::list,
         photos::upload,
         photos::one,

@@ -12,6 +12,7 @@ pub mod lagesbild;
 pub mod login;
 pub mod periodic;
 pub mod photos;
+pub mod plans;
 pub mod public_walks;
 pub mod report;
 pub mod review;
@@ -59,6 +60,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
     ("/walks", "nav-walks", Action::AnswerWalkProposals),
+    ("/plans", "nav-plans", Action::ReadPlans),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
     (

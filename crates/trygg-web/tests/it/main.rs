@@ -14,5 +14,6 @@ mod login;
 mod measures;
 mod periodic;
 mod photos;
+mod plans;
 mod shell;
 mod walks;
