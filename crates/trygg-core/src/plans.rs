@@ -587,7 +587,7 @@ impl Trygg {
             .filter(|i| i.row.values.sharing == SharingLevel::Partners.code())
             .map(|i| (i.row.id, i.row.values.title))
             .collect();
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|m| std::cmp::Reverse(m.0));
         Ok(out)
     }
 

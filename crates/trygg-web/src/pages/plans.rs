@@ -992,7 +992,7 @@ async fn version_page(
                     .collect()
             })
             .unwrap_or_default(),
-        may_decide: v.may_manage && s.decision.is_none() && !v.content.is_none(),
+        may_decide: v.may_manage && s.decision.is_none() && v.content.is_some(),
         form,
         error,
         notice,
