@@ -30,9 +30,12 @@
 //! Weekly counts for the comparisons and sparklines come from the rollup table
 //! `incident_week_counts` (area × category × week × organisation × sharing), which the
 //! store keeps current in the same transaction as every write that changes a count (see
-//! `trygg_store::lagesbild`). Only the one week's incidents are read row by row (for
-//! Gi*, the heatmap and the notable list), by the (area, time) index; the cost therefore
-//! does not grow with the years stored.
+//! `trygg_store::lagesbild`). The week's hot-spot counts (by 200 m SWEREF 99 TM cell,
+//! projected once when the incident is written) and its aoristic hour-of-week weights
+//! come from two more rollups kept the same way (migration 0015), so the picture reads a
+//! few hundred rollup rows rather than the ~20 000 incidents a busy district has in a
+//! week; only the notable incidents (at most 25) are read as incidents. The cost does not
+//! grow with the years stored, nor much with the incidents of the week.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -40,7 +43,6 @@ use serde::{Deserialize, Serialize};
 use trygg_analytics::AnalyticsError;
 use trygg_analytics::gistar::{Cutoffs, GiStarOptions, gistar_lattice};
 use trygg_analytics::grid::GridSpec;
-use trygg_analytics::profile::{HourOfWeekProfile, Occurrence};
 use trygg_analytics::significance::CountTest;
 use trygg_analytics::trend::{Change, TableOptions, WeeklyCounts, WeeklyRow, weeks_needed};
 use trygg_analytics::week::IsoWeek;
@@ -51,7 +53,9 @@ use trygg_domain::incident::{CategoryId, IncidentId};
 use trygg_domain::policy::Action;
 use trygg_domain::time::Instant;
 use trygg_store::incident::{CategoryRow, IncidentStore};
-use trygg_store::lagesbild::{LagesbildStore, WeekIncident, week_key};
+use trygg_store::lagesbild::{
+    CELL_M, CellCount, HOUR_UNIT, LagesbildStore, WeekIncident, week_key,
+};
 use trygg_store::{Place, Store};
 
 use crate::{Caller, Error, Result, Trygg};
@@ -439,36 +443,48 @@ fn corners(grid: &GridSpec, col: usize, row: usize) -> Vec<[f64; 2]> {
 
 fn hot_spots(
     grid: GridSpec,
-    incidents: &[WeekIncident],
+    cells: &[CellCount],
+    without_position: u32,
     places: &[Place],
     bounds: [f64; 4],
 ) -> Result<HotSpotMap> {
-    let mut points = Vec::new();
-    let mut without_position = 0u32;
-    for i in incidents {
-        match i
-            .position
-            .and_then(|(lat, lon)| Wgs84::new(lat, lon).ok()?.to_sweref99tm().ok())
-        {
-            Some(p) => points.push((p.e(), p.n(), 1.0)),
-            None => without_position += 1,
-        }
-    }
-    let counts = grid.count(points.iter().copied()).map_err(analytics)?;
+    // The stored 200 m cells nest in the grid's (its origin is a multiple of its cell
+    // size, itself 200 m · 2^k): each counts at its centre.
+    let half = CELL_M / 2.0;
+    let points = cells.iter().map(|c| {
+        (
+            c.cell_e as f64 * CELL_M + half,
+            c.cell_n as f64 * CELL_M + half,
+            c.n as f64,
+        )
+    });
+    let counts = grid.count(points).map_err(analytics)?;
+    let positioned: i64 = cells.iter().map(|c| c.n).sum();
+    let outside: f64 = cells
+        .iter()
+        .filter(|c| {
+            grid.cell_of(
+                c.cell_e as f64 * CELL_M + half,
+                c.cell_n as f64 * CELL_M + half,
+            )
+            .is_none()
+        })
+        .map(|c| c.n as f64)
+        .sum();
     let mut map = HotSpotMap {
         cell_size_m: grid.cell_size,
         origin_e: grid.origin_x,
         origin_n: grid.origin_y,
         cols: grid.cols,
         rows: grid.rows,
-        incidents: (points.len() - counts.outside) as u32,
+        incidents: (positioned as f64 - outside) as u32,
         without_position,
         fdr: true,
         cutoffs: None,
         cells: Vec::new(),
         bounds,
     };
-    if points.is_empty() {
+    if positioned == 0 {
         return Ok(map);
     }
     let spots = gistar_lattice(grid.lattice(), &counts.values, &GiStarOptions::default())
@@ -514,18 +530,17 @@ fn hot_spots(
     Ok(map)
 }
 
-fn heatmap(incidents: &[WeekIncident]) -> Result<Heatmap> {
-    let mut profile = HourOfWeekProfile::new();
-    for i in incidents {
-        let o = match i.occurred_to {
-            Some(to) => Occurrence::between(i.occurred_from, to).map_err(analytics)?,
-            None => Occurrence::At(i.occurred_from),
-        };
-        profile.add(&o).map_err(analytics)?;
+fn heatmap(hours: &[(i64, i64)]) -> Result<Heatmap> {
+    let mut bins = [0.0f64; 168];
+    for &(h, w) in hours {
+        if let Some(b) = usize::try_from(h).ok().and_then(|h| bins.get_mut(h)) {
+            *b += w as f64 / HOUR_UNIT as f64;
+        }
     }
+    let total: f64 = bins.iter().sum();
     let round = |v: f64| (v * 100.0).round() / 100.0;
     let cells: Vec<Vec<f64>> = (0..7)
-        .map(|d| (0..24).map(|h| profile.at(d, h)).collect())
+        .map(|d| (0..24).map(|h| bins[d * 24 + h]).collect())
         .collect();
     let max = cells.iter().flatten().copied().fold(0.0, f64::max);
     let levels = cells
@@ -538,7 +553,7 @@ fn heatmap(incidents: &[WeekIncident]) -> Result<Heatmap> {
             .map(|r| r.iter().map(|v| round(*v)).collect())
             .collect(),
         levels,
-        total: round(profile.total()),
+        total: round(total),
         max: round(max),
     })
 }
@@ -624,10 +639,16 @@ impl Trygg {
             .filter_map(|k| week.plus_weeks(-(k as i32)))
             .collect();
 
-        // The week itself, incident by incident.
-        let incidents = self.db.week_incidents(area, start, end, visibility).await?;
-        let insecure = incidents.iter().filter(|i| i.creates_insecurity).count() as u32;
-        let this_week = u32::try_from(incidents.len()).unwrap_or(u32::MAX);
+        // The week itself, from the rollups kept on write: counts and the share creating
+        // insecurity, the hot-spot cells and the hour-of-week weights.
+        let key = key_of_week(week);
+        let (mut this_week, mut insecure) = (0i64, 0i64);
+        for r in rows.iter().filter(|r| r.week == key) {
+            this_week += r.n;
+            insecure += r.n_insecure;
+        }
+        let insecure = u32::try_from(insecure).unwrap_or(u32::MAX);
+        let this_week = u32::try_from(this_week).unwrap_or(u32::MAX);
         let headline = Headline {
             count: table.total.count,
             last_week: table.total.last_week.as_ref().map(|c| c.baseline_count),
@@ -642,7 +663,10 @@ impl Trygg {
                 .then(|| (f64::from(insecure) * 1000.0 / f64::from(this_week)).round() / 10.0),
             flagged_categories: flagged_codes.len() as u32,
         };
-
+        let (cells, hours) = tokio::try_join!(
+            self.db.week_cells(area, key, visibility),
+            self.db.week_hours(area, key, visibility),
+        )?;
         let bounds = [
             info.bbox.min_lon,
             info.bbox.min_lat,
@@ -651,29 +675,39 @@ impl Trygg {
         ];
         let places = self.db.places_in_area(area).await?;
         let grid = area_grid(bounds)?;
-        let hot = hot_spots(grid, &incidents, &places, bounds)?;
-        let heat = heatmap(&incidents)?;
+        let positioned: i64 = cells.iter().map(|c| c.n).sum();
+        let without_position =
+            u32::try_from((i64::from(this_week) - positioned).max(0)).unwrap_or(0);
+        let hot = hot_spots(grid, &cells, without_position, &places, bounds)?;
+        let heat = heatmap(&hours)?;
 
         // Notable: severity 3, or a category with a flagged change.
-        let mut notable_ids: Vec<(&WeekIncident, &'static str)> = incidents
+        let flagged_ids: Vec<CategoryId> = code_of
             .iter()
-            .filter_map(|i| {
-                let code = code_of.get(&i.category_id).map(String::as_str);
+            .filter(|(_, code)| flagged_codes.contains(code.as_str()))
+            .map(|(id, _)| *id)
+            .collect();
+        let notable_rows = self
+            .db
+            .notable_incidents(
+                area,
+                start,
+                end,
+                visibility,
+                &flagged_ids,
+                MAX_NOTABLE as i64,
+            )
+            .await?;
+        let notable_ids: Vec<(&WeekIncident, &'static str)> = notable_rows
+            .iter()
+            .map(|i| {
                 if i.severity >= 3 {
-                    Some((i, "severity"))
-                } else if code.is_some_and(|c| flagged_codes.contains(c)) {
-                    Some((i, "flagged_category"))
+                    (i, "severity")
                 } else {
-                    None
+                    (i, "flagged_category")
                 }
             })
             .collect();
-        notable_ids.sort_by(|a, b| {
-            b.0.severity
-                .cmp(&a.0.severity)
-                .then(a.0.occurred_from.cmp(&b.0.occurred_from))
-        });
-        notable_ids.truncate(MAX_NOTABLE);
         let place_names: HashMap<_, _> = places.iter().map(|p| (p.id, p.name.clone())).collect();
         let mut notable = Vec::with_capacity(notable_ids.len());
         for (i, reason) in notable_ids {
@@ -793,6 +827,29 @@ impl Trygg {
     /// returns the rollup rows written.
     pub async fn rebuild_lagesbild_rollup(&self) -> Result<u64> {
         Ok(self.db.rebuild_week_counts().await?)
+    }
+
+    /// Recomputes every lägesbild rollup (weekly counts, hot-spot cells, hour-of-week
+    /// weights, monthly counts) from the incidents in one transaction: all of them, or
+    /// from the ISO week and the month holding the local date `from`. `progress` gets
+    /// (incident ids read, ids to read). Returns the rollup rows written.
+    pub async fn rebuild_lagesbild_rollups(
+        &self,
+        from: Option<jiff::civil::Date>,
+        progress: &trygg_store::lagesbild::RebuildProgress<'_>,
+    ) -> Result<u64> {
+        let from = match from {
+            Some(d) => {
+                let tz = jiff::tz::TimeZone::get(trygg_domain::time::STOCKHOLM)
+                    .map_err(|e| Error::Internal(format!("time zone: {e}")))?;
+                let z = d
+                    .to_zoned(tz)
+                    .map_err(|e| Error::Internal(format!("local midnight: {e}")))?;
+                Some(Instant::from_timestamp(z.timestamp()))
+            }
+            None => None,
+        };
+        Ok(self.db.rebuild_rollups(from, progress).await?)
     }
 
     /// The current areas a picture can be drawn for, grouped by kind in list order.

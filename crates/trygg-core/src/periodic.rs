@@ -18,6 +18,7 @@
 //! are those of its start (`occurred_from`) in Europe/Stockholm.
 
 use jiff::civil::Date;
+use std::collections::HashMap;
 use trygg_analytics::knox::{KnoxEvent, KnoxOptions, KnoxTable, Metric, Precision, knox};
 use trygg_analytics::significance::{
     CountComparison, CountTest, benjamini_hochberg, compare_counts,
@@ -27,8 +28,11 @@ use trygg_domain::geo::Wgs84;
 use trygg_domain::id::AreaId;
 use trygg_domain::policy::Action;
 use trygg_domain::time::{Instant, STOCKHOLM};
+
+use trygg_domain::incident::CategoryId;
 use trygg_store::incident::IncidentStore;
-use trygg_store::incident::{IncidentFilter, IncidentOrder, IncidentRow};
+use trygg_store::incident::{CategoryRow, IncidentFilter, IncidentOrder, IncidentRow};
+use trygg_store::lagesbild::LagesbildStore;
 
 use crate::{Caller, Error, Result, Trygg};
 
@@ -371,16 +375,11 @@ impl Trygg {
         };
         let last_first = year_earlier(first)?;
         let last_until = year_earlier(compared_until)?;
-        let filter = IncidentFilter {
-            area,
-            from: Some(start_of(last_first)?),
-            to: Some(start_of(end)?),
-            ..IncidentFilter::default()
-        };
-        let rows = self.counted_incidents(caller, filter).await?;
         let months = period.months();
         let n = months.len();
-        let (list, _) = self.category_list().await?;
+        let (list, categories) = self.category_list().await?;
+        let code_of: HashMap<CategoryId, &CategoryRow> =
+            categories.iter().map(|c| (c.id, c)).collect();
         let mut table: Vec<PeriodRow> = Vec::new();
         let empty = PeriodRow {
             code: String::new(),
@@ -395,42 +394,89 @@ impl Trygg {
             direction: Direction::None,
         };
         let mut total = empty.clone();
-        let last_end = year_earlier(end)?;
-        for r in &rows {
-            let d = local_date(r.occurred_from);
-            let (this_year, index) = if d >= first && d < end {
-                (true, months.iter().position(|m| m.month == d.month()))
-            } else if d >= last_first && d < last_end {
-                (false, months.iter().position(|m| m.month == d.month()))
-            } else {
-                continue;
+        // Whole months from the monthly rollup kept on write; the compared part of the
+        // month the comparison stops in (today's, and the same days a year earlier)
+        // counted by the database, since a month's count cannot be split by day.
+        let visibility = self.incident_visibility(caller)?;
+        let key = |d: Date| i64::from(d.year()) * 100 + i64::from(d.month());
+        let add = |table: &mut Vec<PeriodRow>,
+                   total: &mut PeriodRow,
+                   category: CategoryId,
+                   n: i64,
+                   this_year: bool,
+                   month: Option<usize>,
+                   compared: bool| {
+            let Some(c) = code_of.get(&category) else {
+                return;
             };
-            let Some(i) = index else { continue };
-            let compared = if this_year {
-                d < compared_until
-            } else {
-                d < last_until
-            };
-            let row = match table.iter_mut().position(|t| t.code == r.category_code) {
+            let n = u32::try_from(n).unwrap_or(0);
+            let row = match table.iter().position(|t| t.code == c.code) {
                 Some(k) => &mut table[k],
                 None => {
                     table.push(PeriodRow {
-                        code: r.category_code.clone(),
-                        name_sv: r.category_sv.clone(),
-                        name_en: r.category_en.clone(),
+                        code: c.code.clone(),
+                        name_sv: c.name_sv.clone(),
+                        name_en: c.name_en.clone(),
                         ..empty.clone()
                     });
                     let k = table.len() - 1;
                     &mut table[k]
                 }
             };
-            for target in [&mut *row, &mut total] {
-                if this_year {
-                    target.months[i] += 1;
-                    target.count += u32::from(compared);
-                } else {
-                    target.last_year_months[i] += 1;
-                    target.last_year += u32::from(compared);
+            for target in [&mut *row, &mut *total] {
+                match (this_year, month) {
+                    (true, Some(i)) => target.months[i] += n,
+                    (false, Some(i)) => target.last_year_months[i] += n,
+                    _ => {}
+                }
+                if compared {
+                    if this_year {
+                        target.count += n;
+                    } else {
+                        target.last_year += n;
+                    }
+                }
+            }
+        };
+        for (this_year, first_day, until) in [
+            (true, first, compared_until),
+            (false, last_first, last_until),
+        ] {
+            let year = first_day.year();
+            let rows = self
+                .db
+                .month_counts(
+                    area,
+                    key(first_day),
+                    i64::from(year) * 100 + i64::from(months.last().map_or(12, |m| m.month)),
+                    visibility,
+                )
+                .await?;
+            let until_key = key(until);
+            let partial = until.day() > 1;
+            for r in &rows {
+                let i = months
+                    .iter()
+                    .position(|m| i64::from(m.month) == r.month % 100);
+                // Whole months before the one the comparison stops in are compared.
+                add(
+                    &mut table,
+                    &mut total,
+                    r.category_id,
+                    r.n,
+                    this_year,
+                    i,
+                    r.month < until_key,
+                );
+            }
+            if partial && until_key >= key(first_day) && until_key <= key(first_day) + 11 {
+                let month_start = start_of(until.first_of_month())?;
+                for (category, n) in self
+                    .db
+                    .counts_between(area, month_start, start_of(until)?, visibility)
+                    .await?
+                {
+                    add(&mut table, &mut total, category, n, this_year, None, true);
                 }
             }
         }

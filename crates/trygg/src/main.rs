@@ -4,6 +4,7 @@ mod analyze;
 mod config;
 mod geography;
 mod incidents;
+mod lagesbild;
 mod tokens;
 
 use std::io::{BufRead, Write};
@@ -83,6 +84,9 @@ enum Command {
     /// Organisations' API tokens for integrations: create, list, revoke.
     #[command(subcommand)]
     Token(tokens::TokenCommand),
+    /// The lägesbild's rollups (rebuild).
+    #[command(subcommand)]
+    Lagesbild(lagesbild::LagesbildCommand),
     /// Statistics on CSV files without a database (Gi* hot spots, Knox near repeats).
     #[command(subcommand)]
     Analyze(analyze::AnalyzeCommand),
@@ -244,6 +248,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Areas(command) => geography::areas(&trygg, command).await?,
         Command::Export(command) => incidents::export(&trygg, command).await?,
         Command::Token(command) => tokens::token(&trygg, command).await?,
+        Command::Lagesbild(command) => lagesbild::lagesbild(&trygg, command).await?,
         Command::Config(_) | Command::Openapi | Command::Analyze(_) => ExitCode::SUCCESS,
     };
     trygg.db.close().await;

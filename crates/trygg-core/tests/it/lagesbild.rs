@@ -165,9 +165,52 @@ async fn assert_rollup_consistent(trygg: &Trygg, area: AreaId) {
     };
     let before = trygg.db.week_counts(area, 0, 999_999, all).await.unwrap();
     assert!(!before.is_empty());
+    let snapshot = || async {
+        let mut cells = Vec::new();
+        let mut hours = Vec::new();
+        for w in before
+            .iter()
+            .map(|r| r.week)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            cells.push(trygg.db.week_cells(area, w, all).await.unwrap());
+            hours.push(trygg.db.week_hours(area, w, all).await.unwrap());
+        }
+        let months = trygg
+            .db
+            .month_counts(Some(area), 0, 999_999, all)
+            .await
+            .unwrap();
+        let everywhere = trygg.db.month_counts(None, 0, 999_999, all).await.unwrap();
+        (cells, hours, months, everywhere)
+    };
+    let kept = snapshot().await;
+    assert!(kept.0.iter().any(|c| !c.is_empty()), "cells kept");
+    assert!(!kept.3.is_empty(), "months kept");
     trygg.rebuild_lagesbild_rollup().await.unwrap();
     let after = trygg.db.week_counts(area, 0, 999_999, all).await.unwrap();
     assert_eq!(before, after, "rollup kept on write = rollup rebuilt");
+    assert_eq!(
+        kept,
+        snapshot().await,
+        "cells, hours and months kept = rebuilt"
+    );
+    // `trygg lagesbild rebuild --from`: a partial rebuild changes nothing either.
+    let progressed = std::sync::atomic::AtomicU64::new(0);
+    let from = "2026-09-10".parse().unwrap();
+    trygg
+        .rebuild_lagesbild_rollups(Some(from), &|done, total| {
+            assert!(done <= total);
+            progressed.store(done, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await
+        .unwrap();
+    assert!(progressed.into_inner() > 0, "progress reported");
+    assert_eq!(
+        before,
+        trygg.db.week_counts(area, 0, 999_999, all).await.unwrap()
+    );
+    assert_eq!(kept, snapshot().await, "partial rebuild = kept");
 }
 
 on_both_backends!(
