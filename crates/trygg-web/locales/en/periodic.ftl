@@ -1,5 +1,6 @@
 # Periodic analysis: the årshjul (tertial and year) and the near-repeat table.
 
+nav-periodic = Periodic analysis
 periodic-title = Tertial and year analysis
 periodic-intro = Incidents per month and category for a tertial or a year, compared with the same months a year earlier. A change is flagged only when a statistical test shows it is unlikely to be chance.
 periodic-weekly-link = This week's situation picture

@@ -1,5 +1,6 @@
 # Periodic analysis: the årshjul (tertial and year) and the near-repeat table.
 
+nav-periodic = Periodanalys
 periodic-title = Tertial- och årsanalys
 periodic-intro = Antal händelser per månad och kategori för ett tertial eller ett år, jämfört med samma månader året innan. En förändring markeras bara när ett statistiskt test visar att den är osannolik som slump.
 periodic-weekly-link = Veckans lägesbild

@@ -64,6 +64,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
     (
+        "/lagesbild/period",
+        "nav-periodic",
+        Action::ReadDraftLagesbild,
+    ),
+    (
         "/lagesbild/publicerade",
         "nav-published-lagesbild",
         Action::ReadPublishedLagesbild,
@@ -86,23 +91,42 @@ const NAV: &[(&str, &str, Action)] = &[
     ),
 ];
 
+/// Pages without an entry of their own, and the entry they belong under: the
+/// near-repeat table is part of the periodic analysis.
+const NAV_PARENTS: &[(&str, &str)] = &[("/lagesbild/near-repeat", "/lagesbild/period")];
+
 impl Shell {
     pub fn new(ctx: &Ctx, title: String) -> Self {
         let current_path = ctx.path.split('?').next().unwrap_or("/").to_owned();
-        let nav = match &ctx.actor {
-            Some(a) => NAV
-                .iter()
-                .filter(|(_, _, action)| a.allows(*action))
-                .map(|(href, key, _)| NavItem {
-                    href,
-                    label: ctx.lang.t(key),
-                    current: if *href == "/" {
-                        current_path == "/"
-                    } else {
-                        current_path.starts_with(href)
-                    },
-                })
-                .collect(),
+        let nav: Vec<NavItem> = match &ctx.actor {
+            Some(a) => {
+                // One entry is the current page: the longest that leads to it, so that
+                // /lagesbild/period marks "Periodanalys", not "Lägesbild" as well.
+                let path = NAV_PARENTS
+                    .iter()
+                    .find(|(page, _)| current_path.starts_with(page))
+                    .map_or(current_path.as_str(), |(_, parent)| parent);
+                let current = NAV
+                    .iter()
+                    .filter(|(_, _, action)| a.allows(*action))
+                    .map(|(href, _, _)| *href)
+                    .filter(|href| {
+                        if *href == "/" {
+                            path == "/"
+                        } else {
+                            path.starts_with(href)
+                        }
+                    })
+                    .max_by_key(|href| href.len());
+                NAV.iter()
+                    .filter(|(_, _, action)| a.allows(*action))
+                    .map(|(href, key, _)| NavItem {
+                        href,
+                        label: ctx.lang.t(key),
+                        current: current == Some(*href),
+                    })
+                    .collect()
+            }
             None => Vec::new(),
         };
         Self {

@@ -196,3 +196,45 @@ on_both_backends!(
         assert!(r.body.contains("Ange datumet som ÅÅÅÅ-MM-DD."));
     }
 );
+
+/// The `<nav>` of the site header.
+fn site_nav(html: &str) -> &str {
+    let start = html.find("class=\"site-nav\"").unwrap();
+    let end = start + html[start..].find("</nav>").unwrap();
+    &html[start..end]
+}
+
+on_both_backends!(
+    the_main_navigation_leads_to_the_periodic_analysis,
+    |db, _t| async move {
+        let app = app(db).await;
+        let b = app.login(Role::Analytiker).await;
+        let link = "<a href=\"/lagesbild/period\" aria-current=\"page\">Periodanalys</a>";
+        // The entry is the current page on both periodic pages, and the only one.
+        for path in ["/lagesbild/period", "/lagesbild/near-repeat"] {
+            let r = app.get(path, Some(&b)).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            let nav = site_nav(&r.body);
+            assert!(nav.contains(link), "{path}: {nav}");
+            assert_eq!(nav.matches("aria-current").count(), 1, "{path}: {nav}");
+        }
+        // From the weekly picture it is a plain link; the weekly entry is current.
+        let r = app.get("/lagesbild", Some(&b)).await;
+        let nav = site_nav(&r.body);
+        assert!(
+            nav.contains("<a href=\"/lagesbild/period\">Periodanalys</a>"),
+            "{nav}"
+        );
+        assert!(
+            nav.contains("<a href=\"/lagesbild\" aria-current=\"page\">"),
+            "{nav}"
+        );
+        assert_eq!(nav.matches("aria-current").count(), 1, "{nav}");
+        let r = app.get("/lagesbild/period?lang=en", Some(&b)).await;
+        assert!(site_nav(&r.body).contains(">Periodic analysis</a>"));
+        // Roles without the draft lägesbild do not see it.
+        let b = app.login(Role::Rapportor).await;
+        let r = app.get("/", Some(&b)).await;
+        assert!(!r.body.contains("/lagesbild/period"));
+    }
+);
