@@ -143,6 +143,86 @@ on_both_backends!(
             "no forms for a reader"
         );
 
+        // Edit: a stale version is refused in Swedish, the current one saves.
+        let edit = app
+            .get(&format!("{page_path}/edit"), Some(&coordinator))
+            .await;
+        assert_eq!(edit.status, StatusCode::OK);
+        assert!(edit.body.contains("value=\"Överenskommelse 2027\""));
+        let mut changed: Vec<(&str, &str)> = fields
+            .iter()
+            .filter(|(k, _)| *k != "priority_areas")
+            .cloned()
+            .collect();
+        changed.retain(|(k, _)| *k != "title");
+        changed.push(("title", "Överenskommelse 2027, reviderad"));
+        let mut stale = changed.clone();
+        stale.push(("version", "0"));
+        let refused = app
+            .post(&format!("{page_path}/edit"), &coordinator, &stale)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused
+                .body
+                .contains("Någon annan har ändrat överenskommelsen"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("reviderad"), "the input is kept");
+        changed.push(("version", "1"));
+        let saved = app
+            .post(&format!("{page_path}/edit"), &coordinator, &changed)
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert!(
+            app.get(&page_path, Some(&reader))
+                .await
+                .body
+                .contains("Överenskommelse 2027, reviderad")
+        );
+
+        // Removing an activity keeps the measure; adding it back works.
+        let activity = app
+            .trygg
+            .agreement(&Caller::System, trygg_domain::plan::AgreementId(id))
+            .await
+            .unwrap()
+            .areas[1]
+            .activities[0]
+            .row
+            .id;
+        let removed = app
+            .post(
+                &format!("/plans/activities/{activity}/remove"),
+                &coordinator,
+                &[],
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::SEE_OTHER);
+        assert!(
+            app.trygg
+                .agreement(&Caller::System, trygg_domain::plan::AgreementId(id))
+                .await
+                .unwrap()
+                .areas[1]
+                .activities
+                .is_empty()
+        );
+        let again = app
+            .post(
+                &format!("/plans/{id}/activities"),
+                &coordinator,
+                &[
+                    ("plan", &plan),
+                    ("priority_area", &area),
+                    ("measure", &m),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+
         // An åtgärdsplan version and its decision.
         let made = app
             .post(&format!("/plans/{id}/versions"), &coordinator, &[])
