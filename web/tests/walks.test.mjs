@@ -2,8 +2,12 @@
 // public page without an account, observations with a photo are recorded at phone size
 // (390×844), one proposal is answered by the unit in Trygg and one by an external owner
 // through the e-mailed link (read from the outbox), the protocol is published and the
-// public page shows the answers and no participant's name or e-mail. Every page of the
-// issue passes axe (WCAG 2.1 AA) at 1280 and 320 px with the production CSP.
+// public page shows the answers and no participant's name or e-mail. The route is set
+// partly by clicking on the map and shown on the map beside the stops table; the plan is
+// edited before the walk. The follow-up: the unit's promise became a measure, marked
+// done, the public protocol shows it done, and a re-walk of the open items is planned.
+// Every page of the issue passes axe (WCAG 2.1 AA) at 1280 and 320 px with the
+// production CSP.
 //
 // Run: TRYGG_BIN=$PWD/target/debug/trygg node --test web/tests/walks.test.mjs
 // (reads the e-mail outbox of the test database with the sqlite3 command).
@@ -84,11 +88,32 @@ test('a coordinator plans a walk', { timeout: STEP_TIMEOUT_MS }, step(async () =
   await page.fill('#meeting_point', 'Skäggetorps centrum');
   await page.fill('#capacity', '5');
   await page.fill('#stops', 'Skäggetorps centrum; 58.4262, 15.5898\nGångtunneln under leden');
+  // A third stop by clicking on the map: it is added to the route box.
+  await page.locator('#walk-map.leaflet-container').waitFor();
+  await page.locator('#walk-map').click({ position: { x: 200, y: 150 } });
+  const route = await page.inputValue('#stops');
+  assert.match(route, /\nStopp 3; 5\d\.\d+, 1\d\.\d+$/, `no stop from the map in:\n${route}`);
+  assert.match(await page.locator('#stops-map-status').textContent(), /Stopp 3/);
   await navigation(page, () => page.click('form[action="/walks"] [type="submit"]'));
   walkPath = new URL(page.url()).pathname;
   assert.match(walkPath, /^\/walks\/\d+$/);
   assert.ok(await page.getByRole('rowheader', { name: 'Gångtunneln under leden' }).isVisible());
+  // The route on the map beside the table: the two stops with a point, and the line.
+  await page.locator('#walk-map.leaflet-container').waitFor();
+  assert.equal(await page.locator('#walk-map path.leaflet-interactive').count(), 3, 'two stops and the route line');
   pagesToCheck.add(walkPath);
+
+  // The plan changes before the walk: later start, a smaller group, no third stop.
+  await navigation(page, () => page.click(`a[href="${walkPath}/edit"]`));
+  assert.equal(await page.inputValue('#title'), 'Trygghetsvandring i webbtestet');
+  await page.fill('#starts_at', '2030-02-10T19:00');
+  await page.fill('#capacity', '4');
+  await page.fill('#stops', 'Skäggetorps centrum; 58.4262, 15.5898\nGångtunneln under leden');
+  await navigation(page, () => page.click(`form[action="${walkPath}/edit"] [type="submit"]`));
+  assert.equal(new URL(page.url()).pathname, walkPath);
+  assert.ok(await page.getByText('0 / 4').isVisible(), 'the new cap is shown');
+  assert.equal(await page.locator('#route-table tbody tr').count(), 2);
+  pagesToCheck.add(`${walkPath}/edit`);
   await page.close();
 }));
 
@@ -199,6 +224,37 @@ test('the protocol is published without participant data', { timeout: STEP_TIMEO
   assert.ok(html.includes('Väggen tillhör kommunen.'));
   assert.ok(html.includes('Vi gör det, senast 2030-06-01'));
   assert.ok(!html.includes(PARTICIPANT) && !html.includes(PARTICIPANT_EMAIL), 'participant data on the public page');
+  await visitor.locator('#walk-map.leaflet-container').waitFor();
+  await visitor.close();
+}));
+
+test('follow-up: a re-walk of the open item, the measure done, the public protocol shows it', { timeout: STEP_TIMEOUT_MS }, step(async () => {
+  // The re-walk starts from the open item: the promise not yet done.
+  const page = await newPage(browser, { baseURL: server.url, width: 1280 });
+  await logIn(page, server.logins.samordnare);
+  await visit(page, walkPath);
+  await navigation(page, () => page.click('form.rewalk-form [type="submit"]'));
+  const rewalk = new URL(page.url()).pathname;
+  assert.notEqual(rewalk, walkPath);
+  assert.match(rewalk, /^\/walks\/\d+$/);
+  assert.ok(await page.getByText('Byt armaturerna vid entrén').first().isVisible(), 'the open item is on the re-walk');
+  pagesToCheck.add(rewalk);
+  await page.close();
+  // The unit's promise became a measure; the unit marks it done in the protocol.
+  const unit = await newPage(browser, { baseURL: server.url, width: 1280 });
+  await logIn(unit, server.logins['handläggare']);
+  await visit(unit, walkPath);
+  const mine = unit.locator('.walk-proposal', { hasText: 'Byt armaturerna vid entrén' });
+  assert.equal(await mine.locator('a[href^="/measures/"]').count(), 1, 'linked to its measure');
+  await navigation(unit, () => mine.locator('button:has-text("Markera som klart")').click());
+  await unit.close();
+  const visitor = await newPage(browser, { baseURL: server.url, width: 390, height: 844 });
+  const publicPath = walkPath.replace('/walks/', '/public/walks/');
+  await visit(visitor, publicPath);
+  const done = visitor.locator('tr', { hasText: 'Byt armaturerna vid entrén' });
+  assert.equal(await done.locator('.status-done').count(), 1, 'the public protocol shows it done');
+  const pdf = await visitor.request.get(`${publicPath}/protokoll.pdf`);
+  assert.equal(pdf.status(), 200);
   await visitor.close();
 }));
 

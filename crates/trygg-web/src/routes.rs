@@ -421,6 +421,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             get(pages::walks::walk_page),
         ),
         r(
+            Method::GET,
+            "/walks/{id}/edit",
+            Signed(Action::PlanWalks),
+            get(pages::walks::edit),
+        ),
+        r(
+            Method::POST,
+            "/walks/{id}/edit",
+            Signed(Action::PlanWalks),
+            post(pages::walks::update),
+        ),
+        r(
             Method::POST,
             "/walks/{id}/status",
             Signed(Action::PlanWalks),
@@ -563,6 +575,12 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/api/v1/walks/{id}",
             Signed(Action::AnswerWalkProposals),
             get(api::walks::one),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/walks/{id}",
+            Signed(Action::PlanWalks),
+            post(api::walks::update),
         ),
         r(
             Method::POST,

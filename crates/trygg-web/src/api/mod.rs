@@ -85,6 +85,7 @@ pub struct ApiErrorBody {
         walks::list,
         walks::one,
         walks::create,
+        walks::update,
         walks::observe,
         walks::route,
         walks::answer,

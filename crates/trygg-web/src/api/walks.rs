@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use trygg_core::walks::{
     AnswerInput, ObservationInput, PublicProtocol, RouteInput, StopGroup, WalkInput,
 };
-use trygg_domain::id::{OrganisationId, UnitId};
+use trygg_domain::id::{OrganisationId, UnitId, UserId};
 use trygg_domain::walk::{FollowUp, ProposalId, WalkId};
 use trygg_store::walk::{StopRow, WalkRow};
 use utoipa::ToSchema;
@@ -294,6 +294,58 @@ pub struct NewWalkDto {
     pub stops: Vec<NewStopDto>,
     #[serde(default)]
     pub invited_organisations: Vec<i64>,
+    /// Units invited (each with its organisation).
+    #[serde(default)]
+    pub invited_units: Vec<InvitedUnitDto>,
+    /// User ids of further organisers (the one sending is always one).
+    #[serde(default)]
+    pub organisers: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct InvitedUnitDto {
+    pub organisation_id: i64,
+    pub unit_id: i64,
+}
+
+impl NewWalkDto {
+    fn input(self) -> WalkInput {
+        let stops = self
+            .stops
+            .iter()
+            .map(|s| match (s.lat, s.lon) {
+                (Some(lat), Some(lon)) => format!("{}; {lat}, {lon}", s.name.replace(';', ",")),
+                _ => s.name.replace(';', ","),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        WalkInput {
+            title: self.title,
+            area: self.area_id.map(|a| a.to_string()).unwrap_or_default(),
+            starts_at: self.starts_at,
+            duration_minutes: self
+                .duration_minutes
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            after_dark: self.after_dark,
+            meeting_point: self.meeting_point,
+            description: self.description.unwrap_or_default(),
+            capacity: self.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            signup_open: self.signup_open,
+            stops,
+            organisers: self.organisers.iter().map(|u| UserId(*u)).collect(),
+            invitations: self
+                .invited_organisations
+                .iter()
+                .map(|o| (OrganisationId(*o), None))
+                .chain(
+                    self.invited_units
+                        .iter()
+                        .map(|i| (OrganisationId(i.organisation_id), Some(UnitId(i.unit_id)))),
+                )
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -317,36 +369,7 @@ pub async fn create(
     ctx: Ctx,
     ApiJson(b): ApiJson<NewWalkDto>,
 ) -> Result<Response, WebError> {
-    let stops = b
-        .stops
-        .iter()
-        .map(|s| match (s.lat, s.lon) {
-            (Some(lat), Some(lon)) => format!("{}; {lat}, {lon}", s.name.replace(';', ",")),
-            _ => s.name.replace(';', ","),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let input = WalkInput {
-        title: b.title,
-        area: b.area_id.map(|a| a.to_string()).unwrap_or_default(),
-        starts_at: b.starts_at,
-        duration_minutes: b
-            .duration_minutes
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        after_dark: b.after_dark,
-        meeting_point: b.meeting_point,
-        description: b.description.unwrap_or_default(),
-        capacity: b.capacity.map(|c| c.to_string()).unwrap_or_default(),
-        signup_open: b.signup_open,
-        stops,
-        organisers: Vec::new(),
-        invitations: b
-            .invited_organisations
-            .iter()
-            .map(|o| (OrganisationId(*o), None))
-            .collect(),
-    };
+    let input = b.input();
     let id = state
         .trygg
         .plan_walk(&ctx.caller(), &ctx.meta(), input)
@@ -359,6 +382,26 @@ pub async fn create(
         }),
     )
         .into_response())
+}
+
+/// Changes a planned walk: send the whole plan as when planning it (`signup_open` is
+/// left as it is; stops keep their ids by position, and a stop with observations cannot
+/// be removed). Only a planned walk can be changed (`walk_not_planned`).
+#[utoipa::path(post, path = "/api/v1/walks/{id}", tag = "walks", request_body = NewWalkDto,
+    params(("id" = i64, Path, description = "Walk id")),
+    responses((status = 204), (status = 401, body = super::ApiError), (status = 403, body = super::ApiError),
+        (status = 404, body = super::ApiError), (status = 409, body = super::ApiError), (status = 422, body = super::ApiError)))]
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<NewWalkDto>,
+) -> Result<Response, WebError> {
+    state
+        .trygg
+        .edit_walk(&ctx.caller(), &ctx.meta(), WalkId(id), b.input())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// An observation; send an `Idempotency-Key` header so a retry is stored once.

@@ -17,7 +17,7 @@ use trygg_core::walks::{AnswerInput, SignUpInput, SignedUp};
 use trygg_domain::walk::{ProposalId, WalkId, WalkStatus};
 
 use super::walks::{
-    Choice, FollowUpText, GroupBlock, StopLine, answer_label, base_url, follow_up_text,
+    Choice, FollowUpText, GroupBlock, StopLine, WalkMap, answer_label, base_url, follow_up_text,
     group_blocks, group_choices, problem_label, proposal_status_label, stop_lines,
 };
 use super::{FormData, PageResult, Shell, render, see_other};
@@ -121,6 +121,7 @@ struct WalkPage {
     published_at: Option<String>,
     previous: Option<i64>,
     stops: Vec<StopLine>,
+    walk_map: Option<WalkMap>,
     groups: Vec<GroupBlock>,
     follow_up: Option<FollowUpText>,
     places_text: Option<String>,
@@ -179,6 +180,7 @@ async fn walk_page(
         description: w.description.clone(),
         published_at: w.published_at.map(|t| t.local_display()),
         previous: w.previous_walk_id.map(|p| p.0),
+        walk_map: WalkMap::for_stops(state, &stop_lines(&p.stops)),
         stops: stop_lines(&p.stops),
         groups: group_blocks(ctx.lang, &p.groups, false, &|_| false, None),
         follow_up: p.follow_up.as_ref().map(|f| follow_up_text(ctx.lang, f)),

@@ -172,9 +172,13 @@ pub struct Choice {
 #[template(path = "walks/new.html")]
 struct NewPage {
     shell: Shell,
+    /// `Some(id)` when editing that walk.
+    editing: Option<i64>,
     form: WalkForm,
     areas: Vec<Choice>,
     organisations: Vec<Choice>,
+    organisers: Vec<Choice>,
+    walk_map: WalkMap,
     error: Option<FieldError>,
 }
 
@@ -199,12 +203,70 @@ pub struct WalkForm {
     pub capacity: String,
     pub signup_open: bool,
     pub stops: String,
+    /// `organisation` or `organisation-unit` ids.
     pub invited: Vec<String>,
+    /// User ids of further organisers.
+    pub organisers: Vec<String>,
+}
+
+impl WalkForm {
+    fn of(form: &FormData) -> Self {
+        let all = |name: &str| -> Vec<String> {
+            form.all(name).iter().map(|s| (*s).to_owned()).collect()
+        };
+        Self {
+            title: form.get("title").into(),
+            area: form.get("area").into(),
+            starts_at: form.get("starts_at").into(),
+            duration_minutes: form.get("duration_minutes").into(),
+            after_dark: !form.get("after_dark").is_empty(),
+            meeting_point: form.get("meeting_point").into(),
+            description: form.get("description").into(),
+            capacity: form.get("capacity").into(),
+            signup_open: !form.get("signup_open").is_empty(),
+            stops: form.get("stops").into(),
+            invited: all("invited"),
+            organisers: all("organisers"),
+        }
+    }
+
+    fn input(&self) -> WalkInput {
+        let invitations = self
+            .invited
+            .iter()
+            .filter_map(|s| match s.split_once('-') {
+                Some((o, u)) => Some((
+                    o.parse::<OrganisationId>().ok()?,
+                    Some(u.parse::<UnitId>().ok()?),
+                )),
+                None => Some((s.parse::<OrganisationId>().ok()?, None)),
+            })
+            .collect();
+        WalkInput {
+            title: self.title.clone(),
+            area: self.area.clone(),
+            starts_at: self.starts_at.clone(),
+            duration_minutes: self.duration_minutes.clone(),
+            after_dark: self.after_dark,
+            meeting_point: self.meeting_point.clone(),
+            description: self.description.clone(),
+            capacity: self.capacity.clone(),
+            signup_open: self.signup_open,
+            stops: self.stops.clone(),
+            organisers: self
+                .organisers
+                .iter()
+                .filter_map(|u| u.parse().ok())
+                .collect(),
+            invitations,
+        }
+    }
 }
 
 async fn new_page(
     state: &AppState,
     ctx: &Ctx,
+    editing: Option<i64>,
     form: WalkForm,
     error: Option<FieldError>,
 ) -> PageResult {
@@ -222,17 +284,35 @@ async fn new_page(
             label: a.name,
         })
         .collect();
-    let organisations = state
+    let mut organisations = Vec::new();
+    for o in state.trygg.db.organisations().await.map_err(Error::from)? {
+        let units = state.trygg.db.units(o.id).await.map_err(Error::from)?;
+        organisations.push(Choice {
+            selected: form.invited.contains(&o.id.to_string()),
+            value: o.id.to_string(),
+            label: o.name.clone(),
+        });
+        for u in units {
+            let value = format!("{}-{}", o.id, u.id);
+            organisations.push(Choice {
+                selected: form.invited.contains(&value),
+                value,
+                label: format!("{}, {}", o.name, u.name),
+            });
+        }
+    }
+    let organisers = state
         .trygg
         .db
-        .organisations()
+        .users()
         .await
         .map_err(Error::from)?
         .into_iter()
-        .map(|o| Choice {
-            selected: form.invited.contains(&o.id.to_string()),
-            value: o.id.to_string(),
-            label: o.name,
+        .filter(|u| !u.disabled && trygg_domain::policy::allows(&u.roles, Action::PlanWalks))
+        .map(|u| Choice {
+            selected: form.organisers.contains(&u.id.to_string()),
+            value: u.id.to_string(),
+            label: u.name,
         })
         .collect();
     let status = if error.is_some() {
@@ -240,11 +320,19 @@ async fn new_page(
     } else {
         StatusCode::OK
     };
+    let title = if editing.is_some() {
+        ctx.lang.t("walks-edit")
+    } else {
+        ctx.lang.t("walks-new")
+    };
     let page = NewPage {
-        shell: Shell::new(ctx, ctx.lang.t("walks-new")),
+        shell: Shell::new(ctx, title),
+        editing,
         form,
         areas,
         organisations,
+        organisers,
+        walk_map: WalkMap::new(state),
         error,
     };
     Ok((status, render(&page)).into_response())
@@ -255,56 +343,74 @@ pub async fn new(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         signup_open: true,
         ..Default::default()
     };
-    new_page(&state, &ctx, form, None).await
+    new_page(&state, &ctx, None, form, None).await
 }
 
 pub async fn create(State(state): State<AppState>, ctx: Ctx, form: FormData) -> PageResult {
-    let f = WalkForm {
-        title: form.get("title").into(),
-        area: form.get("area").into(),
-        starts_at: form.get("starts_at").into(),
-        duration_minutes: form.get("duration_minutes").into(),
-        after_dark: !form.get("after_dark").is_empty(),
-        meeting_point: form.get("meeting_point").into(),
-        description: form.get("description").into(),
-        capacity: form.get("capacity").into(),
-        signup_open: !form.get("signup_open").is_empty(),
-        stops: form.get("stops").into(),
-        invited: form
-            .all("invited")
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-    };
-    let invitations = f
-        .invited
-        .iter()
-        .filter_map(|s| s.parse::<OrganisationId>().ok())
-        .map(|o| (o, None::<UnitId>))
-        .collect();
-    let input = WalkInput {
-        title: f.title.clone(),
-        area: f.area.clone(),
-        starts_at: f.starts_at.clone(),
-        duration_minutes: f.duration_minutes.clone(),
-        after_dark: f.after_dark,
-        meeting_point: f.meeting_point.clone(),
-        description: f.description.clone(),
-        capacity: f.capacity.clone(),
-        signup_open: f.signup_open,
-        stops: f.stops.clone(),
-        organisers: Vec::new(),
-        invitations,
-    };
+    let f = WalkForm::of(&form);
     match state
         .trygg
-        .plan_walk(&ctx.caller(), &ctx.meta(), input)
+        .plan_walk(&ctx.caller(), &ctx.meta(), f.input())
         .await
     {
         Ok(id) => Ok(see_other(&format!("/walks/{id}?saved=1"))),
         Err(e) => {
             let err = field_error(&ctx, e)?;
-            new_page(&state, &ctx, f, Some(err)).await
+            new_page(&state, &ctx, None, f, Some(err)).await
+        }
+    }
+}
+
+/// The planning form filled in with a walk's plan, to change it.
+pub async fn edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    let d = state
+        .trygg
+        .walk_detail(&ctx.caller(), &ctx.meta(), WalkId(id))
+        .await?;
+    if !d.can_edit {
+        return Err(Error::Forbidden.into());
+    }
+    let w = &d.walk;
+    let form = WalkForm {
+        title: w.title.clone(),
+        area: w.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        starts_at: walk::local_input(w.starts_at),
+        duration_minutes: (w.ends_at.seconds_since(w.starts_at) / 60).to_string(),
+        after_dark: w.after_dark,
+        meeting_point: w.meeting_point.clone(),
+        description: w.description.clone().unwrap_or_default(),
+        capacity: w.capacity.to_string(),
+        signup_open: w.signup_open,
+        stops: trygg_core::walks::stops_text(&d.stops),
+        invited: d
+            .invitations
+            .iter()
+            .map(|i| match i.unit_id {
+                Some(u) => format!("{}-{u}", i.organisation_id),
+                None => i.organisation_id.to_string(),
+            })
+            .collect(),
+        organisers: d.organisers.iter().map(|o| o.user_id.to_string()).collect(),
+    };
+    new_page(&state, &ctx, Some(id), form, None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> PageResult {
+    let f = WalkForm::of(&form);
+    match state
+        .trygg
+        .edit_walk(&ctx.caller(), &ctx.meta(), WalkId(id), f.input())
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/walks/{id}?saved=1"))),
+        Err(e) => {
+            let err = field_error(&ctx, e)?;
+            new_page(&state, &ctx, Some(id), f, Some(err)).await
         }
     }
 }
@@ -322,6 +428,8 @@ pub struct ProposalLine {
     pub answerable: bool,
     pub promised: bool,
     pub done: bool,
+    /// The measure a unit's promise became (its progress is the status).
+    pub measure: Option<i64>,
     pub unit: Option<i64>,
     pub error: Option<String>,
 }
@@ -352,6 +460,32 @@ pub struct StopLine {
     pub name: String,
     pub position: String,
     pub note: String,
+    /// For the map (`static/walks.js` reads them off the table); empty without a point.
+    pub lat: String,
+    pub lon: String,
+}
+
+/// What the route map needs besides the stops table (see `static/walks.js`).
+pub struct WalkMap {
+    pub tile_url: String,
+    pub attribution: String,
+}
+
+impl WalkMap {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            tile_url: state.config.map_tile_url.clone().unwrap_or_default(),
+            attribution: state.config.map_attribution.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The map beside a route table, when at least one stop has a point.
+    pub fn for_stops(state: &AppState, stops: &[StopLine]) -> Option<Self> {
+        stops
+            .iter()
+            .any(|s| !s.lat.is_empty())
+            .then(|| Self::new(state))
+    }
 }
 
 pub struct FollowUpText {
@@ -389,6 +523,14 @@ pub fn stop_lines(stops: &[trygg_store::walk::StopRow]) -> Vec<StopLine> {
             name: s.name.clone(),
             position: position_text(s.position),
             note: s.note.clone().unwrap_or_default(),
+            lat: s
+                .position
+                .map(|p| format!("{:.6}", p.0))
+                .unwrap_or_default(),
+            lon: s
+                .position
+                .map(|p| format!("{:.6}", p.1))
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -452,7 +594,8 @@ pub fn group_blocks(
                             answer: answer_label(lang, &p.row),
                             answerable: answerable(p),
                             promised: p.row.answer.as_deref() == Some("will_do"),
-                            done: p.row.done_at.is_some(),
+                            done: p.status == ProposalStatus::Done,
+                            measure: p.row.measure_id.filter(|_| photos),
                             unit: p.row.owner_unit_id.map(|u| u.0),
                             error: error
                                 .as_ref()
@@ -492,6 +635,7 @@ struct WalkPage {
     previous: Option<i64>,
     can_edit: bool,
     stops: Vec<StopLine>,
+    walk_map: Option<WalkMap>,
     groups: Vec<GroupBlock>,
     follow_up: FollowUpText,
     participants: Option<Vec<ParticipantLine>>,
@@ -598,6 +742,7 @@ pub async fn walk_page(
             .join("; "),
         previous: w.previous_walk_id.map(|p| p.0),
         can_edit,
+        walk_map: WalkMap::for_stops(&state, &stop_lines(&d.stops)),
         stops: stop_lines(&d.stops),
         groups: group_blocks(ctx.lang, &d.groups, true, &answerable, item_error.clone()),
         follow_up: follow_up_text(ctx.lang, &d.follow_up),

@@ -425,3 +425,152 @@ impl IntoWalk for i64 {
         trygg_domain::walk::WalkId(self)
     }
 }
+
+on_both_backends!(
+    a_planned_walk_is_edited_by_form_and_api_with_its_route_on_the_map,
+    |db, _t| async move {
+        use axum::body::Body;
+        use axum::http::{Method, Request, header};
+        let app = TestApp::new(db).await;
+        let coordinator = app.login(Role::Samordnare).await;
+        let handlaggare = app.login(Role::Handlaggare).await;
+        let created = app
+            .post(
+                "/walks",
+                &coordinator,
+                &[
+                    ("title", "Vandring i Ryd"),
+                    ("starts_at", "2027-03-10T18:30"),
+                    ("meeting_point", "Ryds centrum"),
+                    ("capacity", "5"),
+                    ("signup_open", "1"),
+                    ("stops", "Torget; 58.4096, 15.5652"),
+                ],
+            )
+            .await;
+        let id = walk_id(created.location().unwrap());
+        // The route is on a map beside its table, with the points on the table rows.
+        let page = app.get(&format!("/walks/{id}"), Some(&coordinator)).await;
+        assert!(page.body.contains("data-walk-map"), "{}", page.body);
+        assert!(page.body.contains("data-lat=\"58.409600\""));
+        assert!(page.body.contains(&format!("/walks/{id}/edit")));
+        let public = app.get(&format!("/public/walks/{id}"), None).await;
+        assert!(public.body.contains("data-walk-map") && public.body.contains("walks."));
+
+        // The form comes filled in; only organisers open it.
+        let form = app
+            .get(&format!("/walks/{id}/edit"), Some(&coordinator))
+            .await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains("Vandring i Ryd") && form.body.contains("2027-03-10T18:30"));
+        assert!(form.body.contains("data-stops-input=\"stops\""));
+        assert_eq!(
+            app.get(&format!("/walks/{id}/edit"), Some(&handlaggare))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        // One person signs up; the cap cannot go below that. The input is kept.
+        let visitor = app.anonymous().await;
+        app.post(
+            &format!("/public/walks/{id}/signup"),
+            &visitor,
+            &[("name", "Ada Ek"), ("email", "ada@example.se")],
+        )
+        .await;
+        let url = format!("/walks/{id}/edit");
+        let edit = |title: &'static str, capacity: &'static str| {
+            vec![
+                ("title", title),
+                ("starts_at", "2027-03-11T19:00"),
+                ("after_dark", "1"),
+                ("meeting_point", "Ryds centrum, vid torget"),
+                ("capacity", capacity),
+                (
+                    "stops",
+                    "Torget; 58.4096, 15.5652\nCykelvägen; 58.40450, 15.57000",
+                ),
+            ]
+        };
+        let low = app.post(&url, &coordinator, &edit("Ny rubrik", "0")).await;
+        assert_eq!(low.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let low = app.post(&url, &coordinator, &edit("Ny rubrik", "")).await;
+        assert_eq!(low.status, StatusCode::SEE_OTHER, "{}", low.body);
+        let w = app
+            .trygg
+            .db
+            .walk(trygg_domain::walk::WalkId(id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(w.title, "Ny rubrik");
+        assert!(w.after_dark);
+        assert_eq!(w.capacity, 20);
+        assert!(w.signup_open, "editing leaves sign-up as it was");
+        let stops = app
+            .trygg
+            .db
+            .walk_stops(trygg_domain::walk::WalkId(id))
+            .await
+            .unwrap();
+        assert_eq!(stops.len(), 2);
+        assert_eq!(stops[1].name, "Cykelvägen");
+        let entries = app.trygg.db.audit_entries(0, 10_000).await.unwrap();
+        let edited = entries
+            .iter()
+            .find(|e| e.draft.action == "walk_edited")
+            .expect("the edit is audited");
+        assert!(
+            edited.draft.detail.contains("Ny rubrik"),
+            "{}",
+            edited.draft.detail
+        );
+
+        // The API: the whole plan again; a unit may not.
+        let call = |who: &crate::harness::Browser, body: &str| {
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/api/v1/walks/{id}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ORIGIN, crate::harness::ORIGIN)
+                .header("x-csrf-token", &who.csrf)
+                .header(header::COOKIE, who.cookie_header())
+                .body(Body::from(body.to_owned()))
+                .unwrap()
+        };
+        let body = r#"{"title":"Via API","starts_at":"2027-03-12T18:00","meeting_point":"Torget","capacity":1,
+            "stops":[{"name":"Torget","lat":58.4096,"lon":15.5652}]}"#;
+        assert_eq!(
+            app.send(call(&handlaggare, body)).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let r = app.send(call(&coordinator, body)).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let w = app
+            .trygg
+            .db
+            .walk(trygg_domain::walk::WalkId(id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((w.title.as_str(), w.capacity), ("Via API", 1));
+        assert_eq!(
+            app.trygg
+                .db
+                .walk_stops(trygg_domain::walk::WalkId(id))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // Once walked, it is not a plan any more.
+        app.post(
+            &format!("/walks/{id}/status"),
+            &coordinator,
+            &[("status", "walked")],
+        )
+        .await;
+        let late = app.send(call(&coordinator, body)).await;
+        assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    }
+);
