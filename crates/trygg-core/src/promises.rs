@@ -255,7 +255,7 @@ impl Trygg {
                 "" => None,
                 s => Some(
                     s.parse::<PromiseIndicatorId>()
-                        .map_err(|_| Invalid::new("indicators", "unknown_indicator"))?,
+                        .map_err(|_| Invalid::new("indicators", "unknown_promise_indicator"))?,
                 ),
             };
             indicators.push(NewIndicator {
@@ -270,7 +270,7 @@ impl Trygg {
             });
         }
         if activities.len() > MAX_ROWS || indicators.len() > MAX_ROWS {
-            return Err(Invalid::new("activities", "too_many_rows").into());
+            return Err(Invalid::new("activities", "promise_too_many_rows").into());
         }
         Ok(NewPromise {
             title,
@@ -333,7 +333,7 @@ impl Trygg {
             .await
             .map_err(|e| match e {
                 trygg_store::StoreError::NotFound => {
-                    Error::Invalid(Invalid::new("indicators", "unknown_indicator"))
+                    Error::Invalid(Invalid::new("indicators", "unknown_promise_indicator"))
                 }
                 other => other.into(),
             })

@@ -120,10 +120,10 @@ pub struct Month {
 }
 
 impl Month {
-    /// Reads `2026-03` (field `month`, code `invalid_month`); years 2000–2100.
+    /// Reads `2026-03` (field `month`, code `invalid_promise_month`); years 2000–2100.
     pub fn parse(field: &'static str, text: &str) -> Result<Self, Invalid> {
         let t = text.trim();
-        let bad = || Invalid::new(field, "invalid_month");
+        let bad = || Invalid::new(field, "invalid_promise_month");
         let (y, m) = t.split_once('-').ok_or_else(bad)?;
         if y.len() != 4 || m.len() != 2 {
             return Err(bad());
@@ -354,7 +354,7 @@ pub const PUBLISHED_IS_FINAL: &str = "promise_report_published";
 
 /// Whether a report for `month` may be written for a promise running
 /// `first..=last` (open-ended without `last`) on `today`: within the period and not in
-/// the future. Field `month`; codes `month_outside_promise_period`, `month_in_future`.
+/// the future. Field `month`; codes `month_outside_promise_period`, `promise_month_in_future`.
 pub fn check_report_month(
     month: Month,
     first: Month,
@@ -365,7 +365,7 @@ pub fn check_report_month(
         return Err(Invalid::new("month", "month_outside_promise_period"));
     }
     if month > Month::of_date(today) {
-        return Err(Invalid::new("month", "month_in_future"));
+        return Err(Invalid::new("month", "promise_month_in_future"));
     }
     Ok(())
 }
@@ -386,7 +386,7 @@ mod tests {
         ] {
             assert_eq!(
                 Month::parse("month", bad),
-                Err(Invalid::new("month", "invalid_month")),
+                Err(Invalid::new("month", "invalid_promise_month")),
                 "{bad}"
             );
         }
@@ -455,7 +455,7 @@ mod tests {
         assert!(check_report_month(m("2026-11"), m("2026-01"), None, today).is_ok());
         assert_eq!(
             check_report_month(m("2026-12"), m("2026-01"), None, today).unwrap_err(),
-            Invalid::new("month", "month_in_future")
+            Invalid::new("month", "promise_month_in_future")
         );
         assert_eq!(
             check_report_month(m("2025-12"), m("2026-01"), None, today).unwrap_err(),

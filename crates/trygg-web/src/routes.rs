@@ -542,6 +542,78 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
         ),
         r(
             Method::GET,
+            "/promises",
+            Signed(Action::ManagePromises),
+            get(pages::promises::list),
+        ),
+        r(
+            Method::POST,
+            "/promises",
+            Signed(Action::ManagePromises),
+            post(pages::promises::create),
+        ),
+        r(
+            Method::GET,
+            "/promises/new",
+            Signed(Action::ManagePromises),
+            get(pages::promises::new),
+        ),
+        r(
+            Method::GET,
+            "/promises/{id}",
+            Signed(Action::ManagePromises),
+            get(pages::promises::promise_page),
+        ),
+        r(
+            Method::POST,
+            "/promises/{id}",
+            Signed(Action::ManagePromises),
+            post(pages::promises::update),
+        ),
+        r(
+            Method::GET,
+            "/promises/{id}/edit",
+            Signed(Action::ManagePromises),
+            get(pages::promises::edit),
+        ),
+        r(
+            Method::GET,
+            "/promises/{id}/report",
+            Signed(Action::ManagePromises),
+            get(pages::promises::report_form),
+        ),
+        r(
+            Method::POST,
+            "/promises/{id}/report",
+            Signed(Action::ManagePromises),
+            post(pages::promises::save_report),
+        ),
+        r(
+            Method::POST,
+            "/promises/reports/{id}/publish",
+            Signed(Action::PublishPromiseReports),
+            post(pages::promises::publish),
+        ),
+        r(
+            Method::GET,
+            "/public/promises",
+            Public,
+            get(pages::public_promises::list),
+        ),
+        r(
+            Method::GET,
+            "/public/promises.atom",
+            Public,
+            get(pages::public_promises::feed),
+        ),
+        r(
+            Method::GET,
+            "/public/promises/{id}",
+            Public,
+            get(pages::public_promises::promise),
+        ),
+        r(
+            Method::GET,
             "/api/v1/openapi.json",
             Public,
             get(api::openapi_json),
@@ -557,6 +629,18 @@ fn table() -> Vec<(Rule, MethodRouter<AppState>)> {
             "/api/v1/walks/published/{id}",
             Public,
             get(api::walks::published_one),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/promises",
+            Public,
+            get(api::promises::list),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/promises/{id}",
+            Public,
+            get(api::promises::one),
         ),
         r(
             Method::GET,
@@ -969,9 +1053,14 @@ mod tests {
                 "/public/walks/svar/{token}",
                 "/public/walks/svar/{token}",
                 "/public/lagesbild/{id}",
+                "/public/promises",
+                "/public/promises.atom",
+                "/public/promises/{id}",
                 "/api/v1/openapi.json",
                 "/api/v1/walks/published",
-                "/api/v1/walks/published/{id}"
+                "/api/v1/walks/published/{id}",
+                "/api/v1/promises",
+                "/api/v1/promises/{id}"
             ]
         );
     }

@@ -200,7 +200,7 @@ on_both_backends!(
             )
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "month_in_future");
+        assert_eq!(err.code(), "promise_month_in_future");
 
         let public = trygg.public_promise(id).await.unwrap();
         assert_eq!(public.reports.len(), 1);

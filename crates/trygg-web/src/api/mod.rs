@@ -13,6 +13,7 @@ pub mod lagesbild;
 pub mod me;
 pub mod measures;
 pub mod photos;
+pub mod promises;
 pub mod plans;
 pub mod publications;
 pub mod walks;
@@ -90,7 +91,9 @@ pub struct ApiErrorBody {
         walks::route,
         walks::answer,
         walks::published,
-        walks::published_one
+        walks::published_one,
+        promises::list,
+        promises::one
     ),
     modifiers(&SecuritySchemes),
     components(schemas(ApiError, ApiErrorBody))

@@ -12,6 +12,8 @@ pub mod lagesbild;
 pub mod login;
 pub mod periodic;
 pub mod photos;
+pub mod promises;
+pub mod public_promises;
 pub mod plans;
 pub mod public_walks;
 pub mod report;
@@ -60,6 +62,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
     ("/walks", "nav-walks", Action::AnswerWalkProposals),
+    ("/promises", "nav-promises", Action::ManagePromises),
     ("/plans", "nav-plans", Action::ReadPlans),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),

@@ -14,6 +14,7 @@ mod login;
 mod measures;
 mod periodic;
 mod photos;
+mod promises;
 mod plans;
 mod shell;
 mod walks;
