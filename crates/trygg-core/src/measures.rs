@@ -23,6 +23,7 @@ use trygg_analytics::effect::{
 use trygg_domain::Invalid;
 use trygg_domain::account::Role;
 use trygg_domain::id::{AreaId, OrganisationId, PlaceId, UnitId, UserId};
+use trygg_domain::incident::photo::{self, CleanPhoto};
 use trygg_domain::incident::{IncidentId, SharingLevel};
 use trygg_domain::measure::{
     CostSek, ILLEGAL_TRANSITION, MeasureId, MeasureKind, MeasureStatus, Note, Party, Title,
@@ -33,9 +34,10 @@ use trygg_domain::time::{Instant, STOCKHOLM};
 use trygg_store::Store;
 use trygg_store::incident::{IncidentFilter, IncidentOrder, IncidentStore, Visibility};
 use trygg_store::measure::{
-    CommentRow, HistoryRow, LinkTarget, MeasureFilter, MeasureRow, MeasureStore, MeasureValues,
-    MeasureVisibility, NewEmail, NewHistory, NewMeasure,
+    CommentRow, EvidenceData, EvidenceRow, HistoryRow, LinkTarget, MeasureFilter, MeasureRow,
+    MeasureStore, MeasureValues, MeasureVisibility, NewEmail, NewHistory, NewMeasure,
 };
+use trygg_store::photo::{NewPhoto, PhotoVariant};
 
 use crate::actor::draft;
 use crate::{Caller, Error, RequestMeta, Result, Trygg};
@@ -129,6 +131,10 @@ pub struct MeasureQuery {
     pub unit: Option<UnitId>,
     pub area: Option<AreaId>,
     pub limit: i64,
+    /// Only this kind.
+    pub kind: Option<MeasureKind>,
+    /// Only open measures past their due date.
+    pub overdue: bool,
 }
 
 /// Largest list.
@@ -546,12 +552,19 @@ impl Trygg {
                 q.limit.min(MAX_LIST)
             },
         };
-        self.db
-            .measures(&filter)
-            .await?
-            .into_iter()
-            .map(|r| self.item(r, today))
-            .collect()
+        // Kind and overdue are narrow views of a list of at most MAX_LIST rows; they are
+        // applied here rather than in SQL, where the urgency rule would be duplicated.
+        let mut out = Vec::new();
+        for r in self.db.measures(&filter).await? {
+            let item = self.item(r, today)?;
+            if q.kind.is_some_and(|k| k != item.kind)
+                || (q.overdue && item.urgency != Urgency::Overdue)
+            {
+                continue;
+            }
+            out.push(item);
+        }
+        Ok(out)
     }
 
     /// The open measures (proposed to in progress) linked to an area, to a place in it
@@ -1151,6 +1164,236 @@ fn answer_email(
             "Åtgärden \"{title}\" {what}.\n\nÖppna åtgärden: {BASE_URL}/measures/{id}\n\n-- \nTrygg"
         ),
         at,
+    }
+}
+
+/// The most evidence photos one measure may have.
+pub const MAX_EVIDENCE_PHOTOS: usize = 20;
+
+/// Whether an evidence photo shows the place before or after the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidencePhase {
+    Before,
+    After,
+}
+
+impl EvidencePhase {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Before => "before",
+            Self::After => "after",
+        }
+    }
+
+    /// Field `phase`; code `invalid_choice`.
+    pub fn parse(s: &str) -> std::result::Result<Self, Invalid> {
+        match s.trim() {
+            "before" => Ok(Self::Before),
+            "after" => Ok(Self::After),
+            _ => Err(Invalid::new("phase", "invalid_choice")),
+        }
+    }
+}
+
+/// The fields of a measure the coordinator may change after creating it. The owner
+/// unit and the status change only through the workflow, so an edit cannot skip it.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureEdit {
+    pub title: String,
+    pub description: String,
+    pub kind: String,
+    pub cause: String,
+    /// `YYYY-MM-DD` or empty.
+    pub due_date: String,
+    /// Whole kronor or empty.
+    pub cost_sek: String,
+    /// `partners` or `own`.
+    pub sharing: String,
+    pub responsible: Option<UserId>,
+    pub control_area: Option<AreaId>,
+}
+
+impl Trygg {
+    /// Changes a measure's fields (the coordinator); the changed fields are kept in the
+    /// history as `{field: [before, after]}`. `expected_version` refuses an edit based
+    /// on an outdated form with `measure_changed`.
+    pub async fn edit_measure(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: MeasureId,
+        edit: MeasureEdit,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        caller.require(Action::ManageMeasures)?;
+        let row = self.visible_measure(caller, id).await?;
+        if !Self::may_act(caller, Party::Coordinator, &row) {
+            return Err(Error::Forbidden);
+        }
+        if expected_version.is_some_and(|v| v != row.version) {
+            return Err(Error::Conflict("measure_changed"));
+        }
+        let title = Title::parse(&edit.title)?;
+        let description = Note::parse("description", &edit.description)?;
+        let kind = MeasureKind::parse(&edit.kind)?;
+        let cause = Note::parse_optional("cause", &edit.cause)?;
+        let due = parse_optional_date("due_date", &edit.due_date)?;
+        let cost = CostSek::parse_optional(&edit.cost_sek)?;
+        let sharing = if edit.sharing.trim().is_empty() {
+            SharingLevel::parse(&row.values.sharing)?
+        } else {
+            SharingLevel::parse(&edit.sharing)?
+        };
+        if let Some(r) = edit.responsible {
+            self.db
+                .user(r)
+                .await?
+                .ok_or(Invalid::new("responsible_user_id", "unknown_user"))?;
+        }
+        if let Some(a) = edit.control_area {
+            self.db
+                .area(a)
+                .await?
+                .ok_or(Invalid::new("control_area_id", "unknown_area"))?;
+        }
+        let before = row.values.clone();
+        let mut v = row.values.clone();
+        v.title = title.as_str().to_owned();
+        v.description = description.as_str().to_owned();
+        v.kind = kind.code().into();
+        v.cause = cause.map(|c| c.as_str().to_owned());
+        v.due_date = due.map(|d| d.to_string());
+        v.cost_sek = cost.map(CostSek::get);
+        v.sharing = sharing.code().into();
+        v.responsible_user_id = edit.responsible;
+        v.control_area_id = edit.control_area;
+        if v == before {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let changes = diff(&before, &v);
+        let history = NewHistory {
+            at: now,
+            actor_user_id: caller.actor().map(|a| a.user.id),
+            action: "edited".into(),
+            from_status: Some(row.values.status.clone()),
+            to_status: row.values.status.clone(),
+            changes: changes.clone(),
+            note: None,
+        };
+        let fields: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&changes)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "measure_edited",
+            "measure",
+            Some(id.0.to_string()),
+            json!({ "fields": fields }),
+        );
+        self.db
+            .update_measure(id, row.version, &v, &history, &[], now, audit)
+            .await?;
+        Ok(())
+    }
+
+    /// The evidence photos of a measure the caller may see (without their bytes).
+    pub async fn measure_evidence(
+        &self,
+        caller: &Caller,
+        id: MeasureId,
+    ) -> Result<Vec<EvidenceRow>> {
+        self.visible_measure(caller, id).await?;
+        Ok(self.db.measure_evidence(id).await?)
+    }
+
+    /// Adds clean before/after photos to a measure: the coordinator and the owner and
+    /// co-owner units (those who may note progress). Kept in the history.
+    pub async fn add_measure_evidence(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: MeasureId,
+        phase: EvidencePhase,
+        photos: Vec<CleanPhoto>,
+    ) -> Result<Vec<i64>> {
+        caller.require(Action::ReadMeasures)?;
+        let row = self.visible_measure(caller, id).await?;
+        let co = self.db.measure_co_owners(id).await?;
+        if !Self::may_comment(caller, &row, &co) {
+            return Err(Error::Forbidden);
+        }
+        if photos.is_empty() {
+            return Err(Invalid::new(photo::FIELD, "required").into());
+        }
+        self.settings.photos.check_count(photos.len())?;
+        let new: Vec<NewPhoto> = photos.iter().map(crate::photos::new_photo).collect();
+        let now = self.clock.now();
+        let history = NewHistory {
+            at: now,
+            actor_user_id: caller.actor().map(|a| a.user.id),
+            action: "evidence".into(),
+            from_status: Some(row.values.status.clone()),
+            to_status: row.values.status.clone(),
+            changes: json!({ "evidence_photos": { "phase": phase.code(), "count": new.len() } })
+                .to_string(),
+            note: None,
+        };
+        let audit = draft(
+            caller,
+            meta,
+            now,
+            "measure_evidence_added",
+            "measure",
+            Some(id.0.to_string()),
+            json!({ "phase": phase.code(), "photos": new.len() }),
+        );
+        self.db
+            .add_measure_evidence(
+                id,
+                phase.code(),
+                &new,
+                caller.user_id(),
+                MAX_EVIDENCE_PHOTOS,
+                &history,
+                audit,
+            )
+            .await
+            .map_err(|e| match Error::from(e) {
+                Error::Conflict("measure_evidence_limit") => {
+                    Invalid::new(photo::FIELD, photo::TOO_MANY_PHOTOS).into()
+                }
+                other => other,
+            })
+    }
+
+    /// One evidence photo (or its thumbnail) of a measure the caller may see; the read
+    /// is audited in the same transaction. Not found for a photo of another measure.
+    pub async fn measure_evidence_photo(
+        &self,
+        caller: &Caller,
+        meta: &RequestMeta,
+        id: MeasureId,
+        photo: i64,
+        variant: PhotoVariant,
+    ) -> Result<EvidenceData> {
+        self.visible_measure(caller, id).await?;
+        let audit = draft(
+            caller,
+            meta,
+            self.clock.now(),
+            "measure_evidence_read",
+            "measure_evidence",
+            Some(photo.to_string()),
+            json!({ "measure": id.0, "variant": variant.code() }),
+        );
+        self.db
+            .read_measure_evidence(id, photo, variant, audit)
+            .await?
+            .ok_or(Error::NotFound)
     }
 }
 

@@ -19,6 +19,7 @@ use trygg_domain::measure::{MeasureCommentId, MeasureId};
 use trygg_domain::time::Instant;
 
 use crate::Result;
+use crate::photo::{NewPhoto, PhotoVariant};
 
 /// What a measure answers: one target per link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,6 +151,40 @@ pub struct MeasureFilter {
     pub limit: i64,
 }
 
+/// An evidence photo of a measure, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    pub id: i64,
+    pub measure_id: MeasureId,
+    /// `before` or `after`.
+    pub phase: String,
+    pub content_type: String,
+    pub width: i64,
+    pub height: i64,
+    pub byte_size: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<UserId>,
+    pub created_at: Instant,
+}
+
+/// An evidence photo's bytes as read, with the content type they are in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EvidenceData {
+    pub row: EvidenceRow,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for EvidenceData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvidenceData")
+            .field("row", &self.row)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
 /// An e-mail to put in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEmail {
@@ -232,6 +267,32 @@ pub trait MeasureStore {
         audit: AuditDraft,
     ) -> Result<MeasureCommentId>;
 
+    /// Adds evidence photos (`phase` `before` or `after`) with a history entry and the
+    /// audit entry, in one transaction. Refuses (`Conflict { constraint:
+    /// "measure_evidence_limit" }`) when the measure would then have more than
+    /// `max_per_measure` photos, counted inside the transaction.
+    async fn add_measure_evidence(
+        &self,
+        id: MeasureId,
+        phase: &str,
+        photos: &[NewPhoto],
+        uploaded_by: Option<UserId>,
+        max_per_measure: usize,
+        history: &NewHistory,
+        audit: AuditDraft,
+    ) -> Result<Vec<i64>>;
+    /// The evidence photos of a measure, oldest first, without their bytes.
+    async fn measure_evidence(&self, id: MeasureId) -> Result<Vec<EvidenceRow>>;
+    /// One evidence photo of one measure (`None` if that measure has no such photo),
+    /// read in the same transaction as its audit entry is written.
+    async fn read_measure_evidence(
+        &self,
+        id: MeasureId,
+        photo: i64,
+        variant: PhotoVariant,
+        audit: AuditDraft,
+    ) -> Result<Option<EvidenceData>>;
+
     /// Adds e-mails, skipping those whose dedupe key is stored already; returns how many
     /// were new. Not audited: a reminder changes no business data.
     async fn enqueue_emails(&self, emails: &[NewEmail]) -> Result<u64>;
@@ -274,6 +335,7 @@ macro_rules! impl_measure_store {
             use super::append;
             use $crate::incident::{Arg, Sql};
             use $crate::measure::*;
+            use $crate::photo::{NewPhoto, PhotoVariant};
             use $crate::{Result, StoreError};
 
             type Row = <$db as sqlx::Database>::Row;
@@ -400,6 +462,23 @@ macro_rules! impl_measure_store {
                     new += done.rows_affected();
                 }
                 Ok(new)
+            }
+
+            const EVIDENCE_COLUMNS: &str = "id, measure_id, phase, content_type, width, height, byte_size, sha256, uploaded_by, created_at";
+
+            fn evidence_from(r: &Row) -> Result<EvidenceRow> {
+                Ok(EvidenceRow {
+                    id: r.try_get("id")?,
+                    measure_id: MeasureId(r.try_get("measure_id")?),
+                    phase: r.try_get("phase")?,
+                    content_type: r.try_get("content_type")?,
+                    width: r.try_get("width")?,
+                    height: r.try_get("height")?,
+                    byte_size: r.try_get("byte_size")?,
+                    sha256: r.try_get("sha256")?,
+                    uploaded_by: r.try_get::<Option<i64>, _>("uploaded_by")?.map(UserId),
+                    created_at: Instant(r.try_get("created_at")?),
+                })
             }
 
             fn visibility(sql: &mut Sql, v: MeasureVisibility) {
@@ -702,6 +781,83 @@ macro_rules! impl_measure_store {
                     Ok(MeasureCommentId(cid))
                 }
 
+                async fn add_measure_evidence(&self, id: MeasureId, phase: &str, photos: &[NewPhoto], uploaded_by: Option<UserId>, max_per_measure: usize, history: &NewHistory, audit: AuditDraft) -> Result<Vec<i64>> {
+                    let mut tx = self.begin_write().await?;
+                    // Locks the measure row on PostgreSQL (SQLite holds the write lock
+                    // already), so concurrent uploads count one after the other.
+                    let done = sqlx::query("UPDATE measures SET updated_at = $1 WHERE id = $2")
+                        .bind(history.at.0)
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    let have: i64 = sqlx::query("SELECT COUNT(*) AS n FROM measure_evidence WHERE measure_id = $1")
+                        .bind(id.0)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("n")?;
+                    if have as usize + photos.len() > max_per_measure {
+                        return Err(StoreError::Conflict { constraint: "measure_evidence_limit" });
+                    }
+                    let mut ids = Vec::with_capacity(photos.len());
+                    for p in photos {
+                        let pid: i64 = sqlx::query(
+                            "INSERT INTO measure_evidence (measure_id, phase, content_type, width, height, byte_size, sha256, uploaded_by, created_at, thumb, data) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                        )
+                        .bind(id.0)
+                        .bind(phase)
+                        .bind(&p.content_type)
+                        .bind(p.width)
+                        .bind(p.height)
+                        .bind(p.data.len() as i64)
+                        .bind(&p.sha256)
+                        .bind(uploaded_by.map(|u| u.0))
+                        .bind(history.at.0)
+                        .bind(&p.thumb)
+                        .bind(&p.data)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("id")?;
+                        ids.push(pid);
+                    }
+                    insert_history(&mut tx, id.0, history).await?;
+                    let mut audit = audit;
+                    audit.object_id.get_or_insert_with(|| id.0.to_string());
+                    append(&mut tx, &self.key, &audit).await?;
+                    tx.commit().await?;
+                    Ok(ids)
+                }
+
+                async fn measure_evidence(&self, id: MeasureId) -> Result<Vec<EvidenceRow>> {
+                    let sql = format!("SELECT {EVIDENCE_COLUMNS} FROM measure_evidence WHERE measure_id = $1 ORDER BY id");
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_all(&self.pool).await?;
+                    rows.iter().map(evidence_from).collect()
+                }
+
+                async fn read_measure_evidence(&self, id: MeasureId, photo: i64, variant: PhotoVariant, audit: AuditDraft) -> Result<Option<EvidenceData>> {
+                    let column = match variant {
+                        PhotoVariant::Full => "data",
+                        PhotoVariant::Thumb => "thumb",
+                    };
+                    let sql = format!("SELECT {EVIDENCE_COLUMNS}, {column} AS bytes FROM measure_evidence WHERE id = $1 AND measure_id = $2");
+                    let mut tx = self.begin_write().await?;
+                    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(photo).bind(id.0).fetch_optional(&mut *tx).await? else {
+                        return Ok(None);
+                    };
+                    let row = evidence_from(&r)?;
+                    let bytes: Vec<u8> = r.try_get("bytes")?;
+                    let content_type = match variant {
+                        PhotoVariant::Full => row.content_type.clone(),
+                        PhotoVariant::Thumb => "image/jpeg".to_owned(),
+                    };
+                    append(&mut tx, &self.key, &audit).await?;
+                    tx.commit().await?;
+                    Ok(Some(EvidenceData { row, content_type, bytes }))
+                }
+
                 async fn enqueue_emails(&self, emails: &[NewEmail]) -> Result<u64> {
                     let mut tx = self.begin_write().await?;
                     let n = insert_emails(&mut tx, emails).await?;
@@ -806,6 +962,9 @@ delegate_measures! {
     fn update_measure(&self, id: MeasureId, expected_version: i64, values: &MeasureValues, history: &NewHistory, emails: &[NewEmail], at: Instant, audit: AuditDraft) -> Result<()>;
     fn add_measure_note(&self, id: MeasureId, history: &NewHistory, audit: AuditDraft) -> Result<()>;
     fn add_measure_comment(&self, id: MeasureId, author: UserId, at: Instant, body: &str, audit: AuditDraft) -> Result<MeasureCommentId>;
+    fn add_measure_evidence(&self, id: MeasureId, phase: &str, photos: &[NewPhoto], uploaded_by: Option<UserId>, max_per_measure: usize, history: &NewHistory, audit: AuditDraft) -> Result<Vec<i64>>;
+    fn measure_evidence(&self, id: MeasureId) -> Result<Vec<EvidenceRow>>;
+    fn read_measure_evidence(&self, id: MeasureId, photo: i64, variant: PhotoVariant, audit: AuditDraft) -> Result<Option<EvidenceData>>;
     fn enqueue_emails(&self, emails: &[NewEmail]) -> Result<u64>;
     fn claim_emails(&self, worker: &str, now: Instant, lease_until: Instant, limit: i64) -> Result<Vec<OutboxEmail>>;
     fn email_sent(&self, id: i64, worker: &str, at: Instant) -> Result<bool>;

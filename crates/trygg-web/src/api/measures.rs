@@ -15,7 +15,7 @@ use trygg_core::measures::{MeasureInput, MeasureItem, MeasureQuery, MeasureView}
 use trygg_domain::Invalid;
 use trygg_domain::id::{AreaId, PlaceId, UnitId, UserId};
 use trygg_domain::incident::IncidentId;
-use trygg_domain::measure::{MeasureId, MeasureStatus, Transition, TransitionInput};
+use trygg_domain::measure::{MeasureId, MeasureKind, MeasureStatus, Transition, TransitionInput};
 use trygg_store::measure::LinkTarget;
 use utoipa::{IntoParams, ToSchema};
 
@@ -211,6 +211,10 @@ pub struct MeasureListQuery {
     pub area_id: Option<i64>,
     /// At most this many (1–1000, default 1000).
     pub limit: Option<i64>,
+    /// One kind, e.g. `lighting`.
+    pub kind: Option<String>,
+    /// `true`: only open measures past their due date.
+    pub overdue: Option<bool>,
 }
 
 /// The measures the caller may see, overdue first, then by due date.
@@ -228,6 +232,12 @@ pub async fn list(
         .filter(|s| !s.is_empty())
         .map(MeasureStatus::parse)
         .transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(MeasureKind::parse)
+        .transpose()?;
     let items = state
         .trygg
         .measures(
@@ -237,6 +247,8 @@ pub async fn list(
                 unit: q.unit_id.map(UnitId),
                 area: q.area_id.map(AreaId),
                 limit: q.limit.unwrap_or(0),
+                kind,
+                overdue: q.overdue.unwrap_or(false),
             },
         )
         .await?;

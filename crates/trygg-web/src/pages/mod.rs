@@ -10,6 +10,7 @@ pub mod geography;
 pub mod incidents;
 pub mod lagesbild;
 pub mod login;
+pub mod measures;
 pub mod periodic;
 pub mod photos;
 pub mod promises;
@@ -62,6 +63,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
     ("/walks", "nav-walks", Action::AnswerWalkProposals),
+    ("/measures", "nav-measures", Action::ReadMeasures),
     ("/promises", "nav-promises", Action::ManagePromises),
     ("/plans", "nav-plans", Action::ReadPlans),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),

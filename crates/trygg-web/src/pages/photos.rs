@@ -36,6 +36,7 @@ pub const UPLOAD_ROUTES: &[&str] = &[
     "/incidenter/{id}/foton",
     "/api/v1/incidents/{id}/photos",
     "/walks/{id}/observations",
+    "/measures/{id}/evidence",
 ];
 
 /// The largest upload request: a report of several incidents with photos from a phone.

@@ -14,6 +14,8 @@ struct StartPage {
     organisation: String,
     unit: Option<String>,
     roles: Vec<String>,
+    /// What waits for me among the measures (`None` without the right to read them).
+    work: Option<super::measures::WorkSummary>,
 }
 
 pub async fn page(
@@ -22,6 +24,7 @@ pub async fn page(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let unit = state.trygg.own_unit(actor).await?.map(|u| u.name);
+    let work = super::measures::work_summary(&state, &ctx).await?;
     let shell = Shell::new(&ctx, ctx.lang.t("start-title"));
     let roles = actor.user.roles.iter().map(|r| shell.role(r)).collect();
     Ok(render(&StartPage {
@@ -30,6 +33,7 @@ pub async fn page(
         organisation: actor.organisation.name.clone(),
         unit,
         roles,
+        work,
         shell,
     }))
 }
