@@ -63,6 +63,11 @@ fn check_xml(xml: &str) -> Vec<String> {
     names
 }
 
+/// The title `Tryggare centrum <&>` shown escaped (askama's entity spelling aside).
+fn escaped_title(html: &str) -> bool {
+    html.contains("Tryggare centrum &") && !html.contains("Tryggare centrum <")
+}
+
 fn check_text(text: &str) {
     for (i, _) in text.match_indices('&') {
         let entity = &text[i..];
@@ -117,7 +122,7 @@ on_both_backends!(
             bad.body
         );
         assert!(bad.body.contains("polisen går fotpatrull"));
-        assert!(bad.body.contains("Tryggare centrum &lt;&amp;&gt;"));
+        assert!(escaped_title(&bad.body), "{}", bad.body);
 
         let created = app
             .post(
@@ -253,12 +258,9 @@ on_both_backends!(
         // The public page, without login: the published report only.
         let public = app.get("/public/promises", None).await;
         assert_eq!(public.status, StatusCode::OK);
-        assert!(public.body.contains("Tryggare centrum &lt;&amp;&gt;"));
-        assert!(
-            public
-                .body
-                .contains("Fotpatrull tre kvällar i veckan &amp; dialogmöte.")
-        );
+        assert!(escaped_title(&public.body), "{}", public.body);
+        assert!(public.body.contains("Fotpatrull tre kvällar i veckan &"));
+        assert!(!public.body.contains("veckan & dialog"));
         assert!(public.body.contains("november 2026"));
         assert!(!public.body.contains("HEMLIGT UTKAST"));
         assert!(!public.body.contains("december 2026"));
