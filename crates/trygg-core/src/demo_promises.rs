@@ -149,7 +149,7 @@ impl Trygg {
                 promise_id: id,
                 month: month.to_string(),
                 done_text: DONE[k].into(),
-                comments: (k % 3 == 0).then(|| {
+                comments: k.is_multiple_of(3).then(|| {
                     "Siffrorna bygger på partnernas rapporter i Trygg; alla händelser rapporteras inte.".to_owned()
                 }),
                 values,

@@ -568,6 +568,9 @@ impl ReportPage {
     }
 }
 
+/// A refused report form as typed: (what was done, comments, (indicator id, value)).
+type Typed = (String, String, Vec<(i64, String)>);
+
 #[derive(serde::Deserialize, Default)]
 pub struct ReportQuery {
     month: Option<String>,
@@ -580,7 +583,7 @@ async fn report_page(
     ctx: &Ctx,
     id: PromiseId,
     month_text: String,
-    typed: Option<(String, String, Vec<(i64, String)>)>,
+    typed: Option<Typed>,
     error: Option<FieldError>,
 ) -> PageResult {
     let caller = ctx.caller();
