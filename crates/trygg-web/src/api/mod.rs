@@ -13,8 +13,8 @@ pub mod lagesbild;
 pub mod me;
 pub mod measures;
 pub mod photos;
-pub mod promises;
 pub mod plans;
+pub mod promises;
 pub mod publications;
 pub mod walks;
 

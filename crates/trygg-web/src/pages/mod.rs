@@ -13,9 +13,9 @@ pub mod login;
 pub mod measures;
 pub mod periodic;
 pub mod photos;
+pub mod plans;
 pub mod promises;
 pub mod public_promises;
-pub mod plans;
 pub mod public_walks;
 pub mod report;
 pub mod review;
@@ -63,9 +63,9 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/incidenter", "nav-incidents", Action::ReadOwnIncidents),
     ("/granskning", "nav-review", Action::ReviewIncidents),
     ("/walks", "nav-walks", Action::AnswerWalkProposals),
-    ("/measures", "nav-measures", Action::ReadMeasures),
-    ("/promises", "nav-promises", Action::ManagePromises),
     ("/plans", "nav-plans", Action::ReadPlans),
+    ("/promises", "nav-promises", Action::ManagePromises),
+    ("/measures", "nav-measures", Action::ReadMeasures),
     ("/rapportering", "nav-rhythm", Action::ReviewIncidents),
     ("/lagesbild", "nav-lagesbild", Action::ReadDraftLagesbild),
     (

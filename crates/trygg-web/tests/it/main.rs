@@ -14,7 +14,7 @@ mod login;
 mod measures;
 mod periodic;
 mod photos;
-mod promises;
 mod plans;
+mod promises;
 mod shell;
 mod walks;
