@@ -65,7 +65,7 @@ test('the draft report is internal until the coordinator publishes it', { timeou
   await navigation(page, () => edit.click());
   assert.ok(await page.getByText('Beräknat av Trygg').first().isVisible(), 'computed values are shown');
   await page.fill('#done_text', 'Fotpatrull i centrum och dialogmöte med butiksägarna (webbtestet).');
-  await navigation(page, () => page.click('form[method="post"] [type="submit"]'));
+  await navigation(page, () => page.click('form[action$="/report"][method="post"] [type="submit"]'));
   assert.ok(await page.getByText('Sparat.').isVisible(), `not saved: ${where(page)}`);
   await navigation(page, () => page.getByRole('button', { name: /Publicera/ }).first().click());
   assert.ok(await page.getByText('Rapporten är publicerad').isVisible());
@@ -105,7 +105,7 @@ for (const width of [1280, 320]) {
     await checkPage(page);
     await visit(page, `${promisePath}/report`);
     await page.fill('#done_text', '');
-    await navigation(page, () => page.click('form[method="post"] [type="submit"]'));
+    await navigation(page, () => page.click('form[action$="/report"][method="post"] [type="submit"]'));
     assert.ok((await page.locator('.notice-error').count()) === 1, `no error on ${where(page)}`);
     await checkPage(page);
     await page.close();
