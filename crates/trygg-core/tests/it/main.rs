@@ -7,6 +7,7 @@ mod geography;
 mod incident_area_lists;
 mod incidents;
 mod lagesbild;
+mod measure_effect_demo;
 mod measures;
 mod periodic;
 mod photos;
