@@ -12,15 +12,10 @@ use trygg_domain::organisation::OrganisationKind;
 use trygg_domain::policy::Action;
 use trygg_store::{Organisation, Unit, User};
 
+use super::FieldError;
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
-
-/// A form field's error, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
 
 fn field_error(ctx: &Ctx, e: Error) -> Result<FieldError, Error> {
     match e {

@@ -12,6 +12,7 @@ use trygg_domain::api_token::{ApiScope, ApiTokenId};
 use trygg_store::Store;
 use trygg_store::api_token::ApiTokenRow;
 
+use super::FieldError;
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
@@ -79,12 +80,6 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub checked: bool,
-}
-
-/// A refused field of the form, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
 }
 
 #[derive(Template)]

@@ -11,16 +11,11 @@ use trygg_domain::incident::personal_data::PiiPolicy;
 use trygg_domain::incident::{CategoryGroup, Severity};
 use trygg_store::incident::CategoryRow;
 
+use super::FieldError;
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-
-/// A form field's error, translated; `field` names the input it belongs to.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
 
 impl FieldError {
     /// Whether the error belongs to `field` (the templates mark that input).

@@ -29,31 +29,11 @@ use trygg_store::measure::LinkTarget;
 use trygg_store::photo::PhotoVariant;
 
 use super::photos::Upload;
+use super::{FieldError, field_error};
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-
-/// A form field's error, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// The errors a form shows beside its fields; anything else is an error page.
-fn field_error(ctx: &Ctx, e: Error) -> Result<FieldError, Error> {
-    match e {
-        Error::Invalid(i) => Ok(FieldError {
-            field: i.field,
-            message: ctx.lang.error(i.code),
-        }),
-        Error::Refused(code) | Error::Conflict(code) => Ok(FieldError {
-            field: "form",
-            message: ctx.lang.error(code),
-        }),
-        other => Err(other),
-    }
-}
 
 /// One option of a select, radio group or checkbox group.
 pub struct Choice {

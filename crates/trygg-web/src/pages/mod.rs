@@ -32,6 +32,32 @@ use crate::context::Ctx;
 use crate::error::WebError;
 use crate::i18n::Lang;
 
+/// A form's error shown beside its field (`field` is the input's name, or `form` for the
+/// whole form), translated.
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The errors a form shows beside its fields (invalid input, a refused or conflicting
+/// step); anything else is an error page.
+pub(crate) fn field_error(
+    ctx: &Ctx,
+    e: trygg_core::Error,
+) -> Result<FieldError, trygg_core::Error> {
+    match e {
+        trygg_core::Error::Invalid(i) => Ok(FieldError {
+            field: i.field,
+            message: ctx.lang.error(i.code),
+        }),
+        trygg_core::Error::Refused(code) | trygg_core::Error::Conflict(code) => Ok(FieldError {
+            field: "form",
+            message: ctx.lang.error(code),
+        }),
+        other => Err(other),
+    }
+}
+
 /// One link of the main navigation.
 pub struct NavItem {
     pub href: &'static str,

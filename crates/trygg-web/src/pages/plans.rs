@@ -26,30 +26,11 @@ use trygg_domain::policy::Action;
 use trygg_store::Store;
 use trygg_store::plan::ActionPlanVersionSummary;
 
+use super::{FieldError, field_error};
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-
-/// A form field's error, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn field_error(ctx: &Ctx, e: Error) -> Result<FieldError, Error> {
-    match e {
-        Error::Invalid(i) => Ok(FieldError {
-            field: i.field,
-            message: ctx.lang.error(i.code),
-        }),
-        Error::Refused(code) | Error::Conflict(code) => Ok(FieldError {
-            field: "form",
-            message: ctx.lang.error(code),
-        }),
-        other => Err(other),
-    }
-}
 
 fn status_of(e: &Option<FieldError>) -> StatusCode {
     if e.is_some() {

@@ -17,30 +17,11 @@ use trygg_domain::promise::{
 };
 use trygg_store::Store;
 
+use super::{FieldError, field_error};
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-
-/// A form field's error, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn field_error(ctx: &Ctx, e: Error) -> Result<FieldError, Error> {
-    match e {
-        Error::Invalid(i) => Ok(FieldError {
-            field: i.field,
-            message: ctx.lang.error(i.code),
-        }),
-        Error::Refused(code) | Error::Conflict(code) => Ok(FieldError {
-            field: "form",
-            message: ctx.lang.error(code),
-        }),
-        other => Err(other),
-    }
-}
 
 #[derive(Clone)]
 pub struct Choice {

@@ -22,17 +22,12 @@ use trygg_domain::walk::{
 use trygg_store::Store;
 use trygg_store::walk::WalkStore;
 
+use super::FieldError;
 use super::photos::Upload;
 use super::{FormData, PageResult, Shell, render, see_other};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-
-/// A form field's error, translated.
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
 
 fn field_error(ctx: &Ctx, e: Error) -> Result<FieldError, Error> {
     match e {
