@@ -420,7 +420,73 @@ macro_rules! impl_measure_store {
                 })
             }
 
-            async fn insert_history(tx: &mut Tx, id: i64, h: &NewHistory) -> Result<()> {
+            /// Inserts a measure with its links and co-owners in the caller's transaction;
+            /// also used by the walks, whose accepted proposals become measures in the
+            /// answer's transaction.
+            pub(crate) async fn insert_measure(tx: &mut Tx, new: &NewMeasure) -> Result<i64> {
+                let v = &new.values;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO measures (title, description, kind, cause, status, sharing, owner_organisation_id, owner_unit_id, \
+                     responsible_user_id, proposed_by, due_date, planned_date, cost_sek, status_reason, evidence, completed_at, \
+                     confirmed_at, control_area_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+                )
+                .bind(&v.title)
+                .bind(&v.description)
+                .bind(&v.kind)
+                .bind(&v.cause)
+                .bind(&v.status)
+                .bind(&v.sharing)
+                .bind(v.owner_organisation_id.map(|o| o.0))
+                .bind(v.owner_unit_id.map(|u| u.0))
+                .bind(v.responsible_user_id.map(|u| u.0))
+                .bind(new.proposed_by.map(|u| u.0))
+                .bind(&v.due_date)
+                .bind(&v.planned_date)
+                .bind(v.cost_sek)
+                .bind(&v.status_reason)
+                .bind(&v.evidence)
+                .bind(v.completed_at.map(|t| t.0))
+                .bind(v.confirmed_at.map(|t| t.0))
+                .bind(v.control_area_id.map(|a| a.0))
+                .bind(new.at.0)
+                .bind(new.at.0)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")?;
+                for link in &new.links {
+                    let (mut i, mut p, mut a, mut l, mut w) = (None, None, None, None, None);
+                    match *link {
+                        LinkTarget::Incident(x) => i = Some(x.0),
+                        LinkTarget::Place(x) => p = Some(x.0),
+                        LinkTarget::Area(x) => a = Some(x.0),
+                        LinkTarget::LagesbildPriority(x) => l = Some(x),
+                        LinkTarget::WalkProposal(x) => w = Some(x),
+                    }
+                    sqlx::query(
+                        "INSERT INTO measure_links (measure_id, incident_id, place_id, area_id, lagesbild_priority_id, walk_proposal_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(i)
+                    .bind(p)
+                    .bind(a)
+                    .bind(l)
+                    .bind(w)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for unit in &new.co_owners {
+                    sqlx::query("INSERT INTO measure_co_owners (measure_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(unit.0)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(id)
+            }
+
+            pub(crate) async fn insert_history(tx: &mut Tx, id: i64, h: &NewHistory) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO measure_history (measure_id, at, actor_user_id, action, from_status, to_status, changes, note) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -439,7 +505,7 @@ macro_rules! impl_measure_store {
             }
 
             /// Inserts e-mails; a repeated dedupe key is skipped. Returns how many were new.
-            async fn insert_emails(tx: &mut Tx, emails: &[NewEmail]) -> Result<u64> {
+            pub(crate) async fn insert_emails(tx: &mut Tx, emails: &[NewEmail]) -> Result<u64> {
                 let mut new = 0;
                 for e in emails {
                     if e.recipients.is_empty() {
@@ -504,65 +570,7 @@ macro_rules! impl_measure_store {
             impl MeasureStore for super::$store {
                 async fn create_measure(&self, new: &NewMeasure, history: &[NewHistory], emails: &[NewEmail], audit: AuditDraft) -> Result<MeasureId> {
                     let mut tx = self.begin_write().await?;
-                    let v = &new.values;
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO measures (title, description, kind, cause, status, sharing, owner_organisation_id, owner_unit_id, \
-                         responsible_user_id, proposed_by, due_date, planned_date, cost_sek, status_reason, evidence, completed_at, \
-                         confirmed_at, control_area_id, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-                    )
-                    .bind(&v.title)
-                    .bind(&v.description)
-                    .bind(&v.kind)
-                    .bind(&v.cause)
-                    .bind(&v.status)
-                    .bind(&v.sharing)
-                    .bind(v.owner_organisation_id.map(|o| o.0))
-                    .bind(v.owner_unit_id.map(|u| u.0))
-                    .bind(v.responsible_user_id.map(|u| u.0))
-                    .bind(new.proposed_by.map(|u| u.0))
-                    .bind(&v.due_date)
-                    .bind(&v.planned_date)
-                    .bind(v.cost_sek)
-                    .bind(&v.status_reason)
-                    .bind(&v.evidence)
-                    .bind(v.completed_at.map(|t| t.0))
-                    .bind(v.confirmed_at.map(|t| t.0))
-                    .bind(v.control_area_id.map(|a| a.0))
-                    .bind(new.at.0)
-                    .bind(new.at.0)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("id")?;
-                    for link in &new.links {
-                        let (mut i, mut p, mut a, mut l, mut w) = (None, None, None, None, None);
-                        match *link {
-                            LinkTarget::Incident(x) => i = Some(x.0),
-                            LinkTarget::Place(x) => p = Some(x.0),
-                            LinkTarget::Area(x) => a = Some(x.0),
-                            LinkTarget::LagesbildPriority(x) => l = Some(x),
-                            LinkTarget::WalkProposal(x) => w = Some(x),
-                        }
-                        sqlx::query(
-                            "INSERT INTO measure_links (measure_id, incident_id, place_id, area_id, lagesbild_priority_id, walk_proposal_id) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(id)
-                        .bind(i)
-                        .bind(p)
-                        .bind(a)
-                        .bind(l)
-                        .bind(w)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    for unit in &new.co_owners {
-                        sqlx::query("INSERT INTO measure_co_owners (measure_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(unit.0)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    let id = insert_measure(&mut tx, new).await?;
                     for h in history {
                         insert_history(&mut tx, id, h).await?;
                     }

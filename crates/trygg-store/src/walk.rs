@@ -476,88 +476,17 @@ macro_rules! impl_walk_store {
                 })
             }
 
-            /// Queues e-mails in the caller's transaction, so they leave only if the write
-            /// they tell about is committed. (The measures' outbox table; the same
-            /// statement as theirs, which is private to that module.)
-            async fn queue_emails(tx: &mut Tx, emails: &[NewEmail]) -> Result<u64> {
-                let mut new = 0;
-                for e in emails {
-                    if e.recipients.is_empty() {
-                        continue;
-                    }
-                    let done = sqlx::query(
-                        "INSERT INTO email_outbox (dedupe_key, kind, measure_id, recipients, subject, body, created_at, next_attempt_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
-                    )
-                    .bind(&e.dedupe_key)
-                    .bind(&e.kind)
-                    .bind(e.measure_id.map(|m| m.0))
-                    .bind(e.recipients.join("\n"))
-                    .bind(&e.subject)
-                    .bind(&e.body)
-                    .bind(e.at.0)
-                    .bind(e.at.0)
-                    .execute(&mut **tx)
-                    .await?;
-                    new += done.rows_affected();
-                }
-                Ok(new)
-            }
-
             /// Creates the measure an accepted proposal becomes, with its link to the
             /// proposal and its first history entries, in the caller's transaction.
             async fn insert_measure(tx: &mut Tx, proposal: i64, m: &ProposalMeasure) -> Result<i64> {
-                let new = &m.measure;
-                let v = &new.values;
-                let id: i64 = sqlx::query(
-                    "INSERT INTO measures (title, description, kind, cause, status, sharing, owner_organisation_id, owner_unit_id, \
-                     responsible_user_id, proposed_by, due_date, planned_date, cost_sek, status_reason, evidence, completed_at, \
-                     confirmed_at, control_area_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-                )
-                .bind(&v.title)
-                .bind(&v.description)
-                .bind(&v.kind)
-                .bind(&v.cause)
-                .bind(&v.status)
-                .bind(&v.sharing)
-                .bind(v.owner_organisation_id.map(|o| o.0))
-                .bind(v.owner_unit_id.map(|u| u.0))
-                .bind(v.responsible_user_id.map(|u| u.0))
-                .bind(new.proposed_by.map(|u| u.0))
-                .bind(&v.due_date)
-                .bind(&v.planned_date)
-                .bind(v.cost_sek)
-                .bind(&v.status_reason)
-                .bind(&v.evidence)
-                .bind(v.completed_at.map(|t| t.0))
-                .bind(v.confirmed_at.map(|t| t.0))
-                .bind(v.control_area_id.map(|a| a.0))
-                .bind(new.at.0)
-                .bind(new.at.0)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("id")?;
+                let id = super::measure_impl::insert_measure(tx, &m.measure).await?;
                 sqlx::query("INSERT INTO measure_links (measure_id, walk_proposal_id) VALUES ($1, $2)")
                     .bind(id)
                     .bind(proposal)
                     .execute(&mut **tx)
                     .await?;
                 for h in &m.history {
-                    sqlx::query(
-                        "INSERT INTO measure_history (measure_id, at, actor_user_id, action, from_status, to_status, changes, note) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(id)
-                    .bind(h.at.0)
-                    .bind(h.actor_user_id.map(|u| u.0))
-                    .bind(&h.action)
-                    .bind(&h.from_status)
-                    .bind(&h.to_status)
-                    .bind(&h.changes)
-                    .bind(&h.note)
-                    .execute(&mut **tx)
-                    .await?;
+                    super::measure_impl::insert_history(tx, id, h).await?;
                 }
                 Ok(id)
             }
@@ -778,7 +707,7 @@ macro_rules! impl_walk_store {
                     .await
                     .map_err(|e| StoreError::unique(e, "walk_participants_email_key"))?
                     .try_get("id")?;
-                    queue_emails(&mut tx, std::slice::from_ref(confirmation)).await?;
+                    super::measure_impl::insert_emails(&mut tx, std::slice::from_ref(confirmation)).await?;
                     finish(tx, &self.key, &audit).await?;
                     Ok(SignUp::Added(ParticipantId(id)))
                 }
@@ -953,7 +882,7 @@ macro_rules! impl_walk_store {
 
                 async fn set_owner_token(&self, owner: ExternalOwnerId, token_hash: &str, expires_at: Instant, emails: &[NewEmail], audit: AuditDraft) -> Result<()> {
                     let mut tx = self.begin_write().await?;
-                    queue_emails(&mut tx, emails).await?;
+                    super::measure_impl::insert_emails(&mut tx, emails).await?;
                     let done = sqlx::query("UPDATE walk_external_owners SET token_hash = $1, token_expires_at = $2 WHERE id = $3")
                         .bind(token_hash)
                         .bind(expires_at.0)
@@ -1122,7 +1051,7 @@ macro_rules! impl_walk_store {
                                 .execute(&mut *tx)
                                 .await?;
                         }
-                        queue_emails(&mut tx, std::slice::from_ref(&b.email)).await?;
+                        super::measure_impl::insert_emails(&mut tx, std::slice::from_ref(&b.email)).await?;
                     }
                     if claimed == 0 {
                         return Ok(0);
